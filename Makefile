@@ -1,0 +1,25 @@
+# The two commands of the quickstart: `make demo` and `make test`.
+VENV ?= .venv
+export ORT_DISABLE_TELEMETRY := 1
+
+.PHONY: demo test test-fast bench sim clean
+
+demo:
+	@scripts/bootstrap.sh
+	$(VENV)/bin/edge demo
+
+test:
+	@scripts/bootstrap.sh --test
+	$(VENV)/bin/python -m pytest
+
+test-fast:  ## unit tests only: no models, no broker
+	@scripts/bootstrap.sh --test
+	$(VENV)/bin/python -m pytest -m "not slow and not integration"
+
+bench:
+	@scripts/bootstrap.sh
+	$(VENV)/bin/python benchmarks/loop_latency.py
+	$(VENV)/bin/python benchmarks/wakeword_accuracy.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

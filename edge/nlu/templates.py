@@ -1,0 +1,139 @@
+"""hassil template matching over Home Assistant's own English sentences."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from edge.errors import NluError
+from edge.turn import NluResult
+
+_LOG = logging.getLogger("edge.nlu")
+
+
+@dataclass(frozen=True, slots=True)
+class VocabularyEntry:
+    """One name the user may say for a device, with the context templates check."""
+
+    name: str
+    domain: str
+    area: str = ""  # area display name ("Living Room")
+    device_class: str = ""
+
+
+def normalize_text(text: str) -> str:
+    """What hassil sees: no surrounding punctuation, single spaces, ``%`` kept."""
+    text = text.replace("’", "'")
+    text = re.sub(r"[^\w\s'%.:-]", " ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # full stops go, decimal points stay
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def area_id(area: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", area.casefold()).strip("_")
+
+
+class TemplateMatcher:
+    """``interpret(text)`` -> ``NluResult``; the vocabulary can be swapped at any time."""
+
+    def __init__(self, language: str = "en") -> None:
+        from hassil import Intents
+        from home_assistant_intents import get_intents
+
+        data = get_intents(language)
+        if data is None:
+            raise NluError(f"no Home Assistant intents for language {language!r}", fix="set [nlu] language = \"en\"")
+        self.language = language
+        self._intents = Intents.from_dict(data)
+        self._lock = threading.Lock()
+        self._lists: dict[str, Any] = {}
+        self.set_vocabulary([])
+        self.interpret("turn on the light")  # warm hassil's caches off the request path
+
+    def set_vocabulary(self, entries: Iterable[VocabularyEntry]) -> None:
+        from hassil.intents import TextSlotList
+
+        names: list[tuple[str, str, dict[str, Any]]] = []
+        areas: dict[str, str] = {}
+        for e in entries:
+            context: dict[str, Any] = {"domain": e.domain}
+            if e.device_class:
+                context["device_class"] = e.device_class
+            if e.area:
+                areas[e.area] = area_id(e.area)
+            names.append((e.name, e.name, context))
+        lists = {
+            "name": TextSlotList.from_tuples(names, allow_template=False, name="name"),
+            "area": TextSlotList.from_tuples(sorted(areas.items()), allow_template=False, name="area"),
+            "floor": TextSlotList.from_strings([], allow_template=False, name="floor"),
+        }
+        with self._lock:
+            self._lists = lists
+
+    def interpret(self, text: str, *, area: str = "") -> NluResult:
+        from hassil import recognize_best
+
+        clean = normalize_text(text)
+        with self._lock:
+            lists = self._lists
+        context = {"area": area_id(area)} if area else None
+        if not clean:
+            return NluResult(text=text, intent=None, confidence=0.0, source="hassil")
+        result = recognize_best(
+            clean,
+            self._intents,
+            slot_lists=lists,
+            intent_context=context,
+            language=self.language,
+            best_slot_name="name",
+        )
+        if result is not None:
+            slots = {k: _slot_value(v.value) for k, v in result.entities.items()}
+            if "domain" in result.context and "domain" not in slots:
+                slots["domain"] = result.context["domain"]
+            return NluResult(text=clean, intent=result.intent.name, confidence=1.0, slots=slots, source="hassil")
+        return self._unmatched(text, clean, lists, context)
+
+    def _unmatched(self, text: str, clean: str, lists: dict[str, Any], context: dict[str, Any] | None) -> NluResult:
+        """No full match: did the sentence ask for a device we don't have?
+
+        Among the template matches that leave a ``name`` unmatched, keep those that
+        matched some literal words (so "hello there" is not "turn on <hello there>"),
+        take the one that matched the most literal words, and report the name as
+        said, with the device noun that follows it ("garage" + "light").
+        """
+        from hassil import recognize_all
+
+        best: tuple[tuple[int, int], Any, str] | None = None
+        for result in recognize_all(
+            clean, self._intents, slot_lists=lists, intent_context=context, language=self.language,
+            allow_unmatched_entities=True,
+        ):
+            entity = result.unmatched_entities.get("name")
+            said = getattr(entity, "text", "").strip()
+            if not said or result.text_chunks_matched == 0:
+                continue
+            said = re.sub(r"^(the|my|a)\s+", "", said, flags=re.IGNORECASE)
+            score = (result.text_chunks_matched, -len(said))
+            if best is None or score > best[0]:
+                best = (score, result, said)
+        if best is None:
+            return NluResult(text=clean, intent=None, confidence=0.0, source="hassil")
+        _, result, said = best
+        follow = re.search(re.escape(said) + r"\s+(lights?|lamps?|switch(?:es)?|fans?|plugs?)\b", clean, re.IGNORECASE)
+        if follow:
+            said = f"{said} {follow.group(1)}"
+        slots = {k: _slot_value(v.value) for k, v in result.entities.items()}
+        return NluResult(
+            text=clean, intent=result.intent.name, confidence=0.5, slots=slots, unmatched={"name": said},
+            source="hassil",
+        )
+
+
+def _slot_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

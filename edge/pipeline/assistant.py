@@ -1,0 +1,177 @@
+"""The assistant: every stage built from Settings, and the two ways to run it.
+
+``run_files`` feeds audio files through the loop as if spoken to the device;
+``run_microphone`` is the service loop. Both share one AudioFront per stream
+and one TurnProcessor; orchestration lives here and nowhere else.
+
+Threads in the service loop: PortAudio's callback only enqueues frames; the
+audio thread runs wake word + VAD per frame; one worker thread runs ASR, NLU,
+resolution, MQTT and TTS; paho-mqtt has its own network thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from edge.config import Settings, default_cache_dir
+from edge.pipeline.front import FRAME_SAMPLES, AudioFront, CapturedCommand, ListenState
+from edge.pipeline.processor import TurnProcessor
+from edge.turn import Outcome, Turn
+
+_LOG = logging.getLogger("edge.pipeline")
+
+LEAD_IN_S = 1.0  # silence before a file, so the wake word's feature buffers are warm
+
+
+def log_turn(turn: Turn) -> None:
+    """One structured line per turn: what happened to it."""
+    t = turn.timings_ms
+    _LOG.info(
+        "turn %s outcome=%s wake=%.2f heard=%r intent=%s entities=%s actions=%s response=%r timings_ms=%s",
+        turn.turn_id,
+        turn.outcome.value if turn.outcome else None,
+        turn.wake.score if turn.wake else 0.0,
+        turn.asr.text if turn.asr else None,
+        turn.nlu.intent if turn.nlu else None,
+        [e.unique_id for e in turn.resolution.entities] if turn.resolution else [],
+        [(a.topic, a.payload, a.confirmed) for a in turn.actions],
+        turn.response.text if turn.response else None,
+        {k: round(v) for k, v in t.items()},
+    )
+
+
+class Assistant:
+    def __init__(self, settings: Settings, devices: object, *, turn_log: object | None = None) -> None:
+        from edge.asr import Transcriber
+        from edge.nlu import TemplateMatcher
+        from edge.vad import SileroVad
+        from edge.wake import WakeWordDetector
+
+        self.settings = settings
+        t0 = time.perf_counter()
+        w = settings.wake
+        self.wake = WakeWordDetector(w.model, threshold=w.threshold, refractory_s=w.refractory_s, threads=w.threads)
+        self.vad = SileroVad(threads=1)
+        self.transcriber = Transcriber(settings.asr, default_cache_dir())
+        self.matcher = TemplateMatcher(settings.nlu.language)
+        self._tts: object | None = None
+        self.devices = devices
+        self.turn_log = turn_log
+        self.processor = TurnProcessor(
+            self.transcriber,
+            self.matcher,
+            devices,  # type: ignore[arg-type]
+            device_id=settings.speaker.id,
+            area=settings.speaker.area,
+            confirm_timeout_s=settings.mqtt.confirm_timeout_s,
+            wake_model=self.wake.name,
+        )
+        _LOG.info("models loaded in %.1f s", time.perf_counter() - t0)
+
+    @property
+    def tts(self):  # type: ignore[no-untyped-def]
+        """Piper is loaded on first use: `edge listen` without answers never needs it."""
+        if self._tts is None:
+            from edge.tts import Synthesizer
+
+            self._tts = Synthesizer(self.settings.tts)
+        return self._tts
+
+    def new_front(self) -> AudioFront:
+        self.wake.reset()
+        self.vad.reset()
+        return AudioFront(self.wake, self.vad, self.settings.vad, self.settings.wake.preroll_s)
+
+    # -- one turn, after the command was captured -------------------------------------
+    def handle(self, command: CapturedCommand, source: str, sink: object | None) -> Turn:
+        return self.finish(self.processor.process(command, source), sink)
+
+    def finish(self, turn: Turn, sink: object | None) -> Turn:
+        """Speak the answer (when there is a sink), log the turn, return it with the TTS timing."""
+        response = turn.response
+        if sink is not None and response is not None and response.text:
+            try:
+                first_ms = self.tts.speak(response.text, sink)
+                turn = dataclasses.replace(turn, response=dataclasses.replace(response, tts_first_audio_ms=round(first_ms, 1)))
+                turn = turn.with_timing(tts_first_audio=first_ms)
+            except Exception as exc:  # the answer failing must not lose the turn
+                _LOG.error("turn %s: could not speak the answer: %s", turn.turn_id, exc)
+        if self.turn_log is not None:
+            self.turn_log.append(turn)  # type: ignore[attr-defined]
+        log_turn(turn)
+        return turn
+
+    # -- files ------------------------------------------------------------------------
+    def run_audio(self, audio: np.ndarray, source: str, sink_for: Callable[[int], object | None]) -> list[Turn]:
+        """Run 16 kHz float32 audio through the loop; ``sink_for(n)`` gives the sink of turn n."""
+        front = self.new_front()
+        tail_s = self.settings.vad.no_speech_timeout_s + self.settings.vad.hangover_s + 0.5
+        pcm = np.concatenate(
+            [np.zeros(int(LEAD_IN_S * 16000), np.float32), audio.astype(np.float32), np.zeros(int(tail_s * 16000), np.float32)]
+        )
+        pcm16 = (np.clip(pcm, -1.0, 1.0) * 32767).astype(np.int16)
+        turns: list[Turn] = []
+        for start in range(0, len(pcm16), FRAME_SAMPLES):
+            for command in front.feed(pcm16[start : start + FRAME_SAMPLES]):
+                turns.append(self.handle(command, source, sink_for(len(turns))))
+                front.release()
+        if not turns:
+            _LOG.info("%s: no wake word (best %s score %.3f)", source, self.wake.name, self.wake.max_score)
+        return turns
+
+    def run_files(self, paths: Iterable[Path], sink_for: Callable[[Path, int], object | None]) -> Iterator[Turn]:
+        from edge.audio import read_audio
+
+        for path in paths:
+            audio = read_audio(path)
+            yield from self.run_audio(audio, str(path), lambda n, p=path: sink_for(p, n))
+
+    # -- the microphone ---------------------------------------------------------------
+    def run_microphone(self, mic: object, sink: object, stop: threading.Event, heartbeat: Callable[[], None]) -> None:
+        """The service loop: until ``stop`` is set. ``heartbeat`` is called while audio flows."""
+        front = self.new_front()
+        commands: queue.Queue[CapturedCommand | None] = queue.Queue(maxsize=4)
+
+        def worker() -> None:
+            while True:
+                command = commands.get()
+                if command is None:
+                    return
+                try:
+                    front.state = ListenState.THINKING
+                    turn = self.processor.process(command, "mic")
+                    front.state = ListenState.SPEAKING
+                    self.finish(turn, sink)
+                except Exception:  # a bad turn must never stop the service
+                    _LOG.exception("turn failed")
+                finally:
+                    front.release()
+
+        thread = threading.Thread(target=worker, name="edge-worker", daemon=True)
+        thread.start()
+        try:
+            for frame in mic.frames():  # type: ignore[attr-defined]
+                heartbeat()
+                if stop.is_set():
+                    break
+                for command in front.feed(frame):
+                    try:
+                        commands.put_nowait(command)
+                    except queue.Full:
+                        _LOG.warning("dropping a command: the worker is behind")
+                        front.release()
+        finally:
+            commands.put(None)
+            thread.join(timeout=10)
+
+
+def outcome_is_success(turn: Turn) -> bool:
+    return turn.outcome in (Outcome.DONE, Outcome.ANSWERED)

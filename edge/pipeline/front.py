@@ -1,0 +1,128 @@
+"""The audio front end: wake word, pre-roll and endpointing, frame by frame.
+
+Runs on the audio thread and does only cheap per-frame work (wake word and
+VAD, ~1-2 ms per 80 ms frame). It turns a stream of int16 chunks of any size
+into ``CapturedCommand``s; everything heavier happens on the worker.
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+import logging
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from edge.config import VadSettings
+from edge.vad import Endpointer, EndpointReason, EndpointState
+from edge.wake import Detection
+
+_LOG = logging.getLogger("edge.pipeline")
+
+FRAME_SAMPLES = 1280
+FRAME_S = FRAME_SAMPLES / 16000
+
+
+class ListenState(str, enum.Enum):
+    IDLE = "idle"  # waiting for the wake word
+    LISTENING = "listening"  # capturing the command
+    THINKING = "thinking"  # the worker interprets and acts
+    SPEAKING = "speaking"  # the answer plays
+
+
+class WakeModel(Protocol):
+    name: str
+
+    def process(self, audio: np.ndarray) -> list[Detection]: ...
+
+
+class SpeechModel(Protocol):
+    def process(self, audio: np.ndarray) -> list[float]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedCommand:
+    wake: Detection
+    audio: np.ndarray  # int16: pre-roll (the wake word) + the command
+    reason: EndpointReason
+    ended_monotonic: float  # time.monotonic() when the end of the command was decided
+    speech_s: float  # speech heard after the wake word
+
+
+class AudioFront:
+    """Feed audio with ``feed``; it returns the commands that chunk completed."""
+
+    def __init__(self, wake: WakeModel, vad: SpeechModel, vad_settings: VadSettings, preroll_s: float) -> None:
+        self._wake = wake
+        self._vad = vad
+        self._endpointer = Endpointer(
+            threshold=vad_settings.threshold,
+            hangover_s=vad_settings.hangover_s,
+            max_command_s=vad_settings.max_command_s,
+            no_speech_timeout_s=vad_settings.no_speech_timeout_s,
+        )
+        self._preroll: collections.deque[np.ndarray] = collections.deque(maxlen=max(1, round(preroll_s / FRAME_S)))
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._captured: list[np.ndarray] = []
+        self._detection: Detection | None = None
+        # IDLE and LISTENING are set here; the owner sets THINKING/SPEAKING while a turn
+        # is processed and calls release() when it is over. Wake words are ignored meanwhile.
+        self.state = ListenState.IDLE
+
+    def feed(self, audio: np.ndarray) -> list[CapturedCommand]:
+        buf = np.concatenate([self._pending, audio]) if self._pending.size else audio
+        n = len(buf) // FRAME_SAMPLES
+        self._pending = buf[n * FRAME_SAMPLES :].copy()
+        out = []
+        for i in range(n):
+            command = self._frame(buf[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES])
+            if command is not None:
+                out.append(command)
+        return out
+
+    def _frame(self, frame: np.ndarray) -> CapturedCommand | None:
+        detections = self._wake.process(frame)
+        (speech_prob,) = self._vad.process(frame)
+        if self.state is ListenState.LISTENING:
+            self._captured.append(frame)
+            if self._endpointer.process(FRAME_S, speech_prob) is EndpointState.DONE:
+                return self._finish()
+            return None
+        self._preroll.append(frame)
+        if detections and self.state is ListenState.IDLE:
+            self._start(detections[0])
+        elif detections:
+            _LOG.info("wake word %s (%.2f) ignored: a turn is in progress", detections[0].model, detections[0].score)
+        return None
+
+    def _start(self, detection: Detection) -> None:
+        _LOG.info("wake word %s detected (score %.2f)", detection.model, detection.score)
+        self._detection = detection
+        self._captured = list(self._preroll)
+        self._preroll.clear()
+        self._endpointer.reset()
+        self.state = ListenState.LISTENING
+
+    def _finish(self) -> CapturedCommand:
+        if self._detection is None:  # pragma: no cover - LISTENING always starts with a detection
+            raise RuntimeError("endpoint without a wake word")
+        reason = self._endpointer.reason or EndpointReason.END_OF_SPEECH
+        command = CapturedCommand(
+            wake=self._detection,
+            audio=np.concatenate(self._captured),
+            reason=reason,
+            ended_monotonic=time.monotonic(),
+            speech_s=self._endpointer.speech_s,
+        )
+        _LOG.info("command captured: %.2f s, ended by %s", len(command.audio) / 16000, reason.value)
+        self._captured = []
+        self._detection = None
+        self.state = ListenState.THINKING
+        return command
+
+    def release(self) -> None:
+        """The turn is over: listen for the wake word again."""
+        self.state = ListenState.IDLE

@@ -1,0 +1,176 @@
+"""The turn processor: captured audio -> Turn, one stage after another.
+
+ASR -> wake phrase stripped -> NLU -> entity resolution -> action (MQTT
+publish, then wait for the device's state) -> response text. Each stage adds
+its result and timing to the Turn; nothing flows backwards. Runs on the worker
+thread, never on the audio thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import time
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from edge.errors import DeviceError, EdgeError
+from edge.nlu import TemplateMatcher, VocabularyEntry
+from edge.pipeline.front import CapturedCommand
+from edge.resolve import DEVICE_INTENTS, resolve
+from edge.respond import respond
+from edge.turn import ActionResult, AsrResult, NluResult, Outcome, ResponseResult, Turn, WakeResult
+from edge.vad import EndpointReason
+
+_LOG = logging.getLogger("edge.pipeline")
+
+LOCAL_INTENTS = {"HassGetCurrentTime", "HassGetCurrentDate"}
+_SERVICE = {"HassTurnOn": "turn_on", "HassTurnOff": "turn_off"}
+
+
+class Transcriber(Protocol):
+    def transcribe(self, audio: np.ndarray, vocabulary: Sequence[str] = ()) -> AsrResult: ...
+
+
+class Devices(Protocol):
+    """The slice of ``edge.devices.DeviceLink`` the processor uses."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def registry(self) -> Any: ...
+
+    def publish_command(self, entity: Any, service: str, data: dict[str, Any] | None = None) -> Any: ...
+
+
+def strip_wake_phrase(text: str, wake_model: str) -> str:
+    """Drop the wake word Whisper heard at the start ("Alexa, turn on ..." -> "turn on ...")."""
+    words = [w for w in wake_model.replace("_", " ").split() if w != "hey"]
+    if not words:
+        return text.strip()
+    last = re.escape(words[-1])
+    # "Alexa", "Hey Alexa", "Alexa." and near misses Whisper writes for the end of the word.
+    pattern = rf"^\W*(?:(?:hey|hi|okay|ok)\W+)?(?:{' '.join(map(re.escape, words[:-1]))}\W+)?\w*{last[-3:]}\w*\b[\s,.!?:;-]*"
+    stripped = re.sub(pattern, "", text.strip(), count=1, flags=re.IGNORECASE)
+    return stripped.strip()
+
+
+def vocabulary_of(entities: Sequence[Any]) -> list[VocabularyEntry]:
+    entries = []
+    for e in entities:
+        for name in (e.name, *getattr(e, "aliases", ())):
+            entries.append(VocabularyEntry(name=name, domain=e.domain, area=e.area or "", device_class=""))
+    return entries
+
+
+class TurnProcessor:
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        matcher: TemplateMatcher,
+        devices: Devices,
+        *,
+        device_id: str,
+        area: str,
+        confirm_timeout_s: float,
+        wake_model: str,
+    ) -> None:
+        self._asr = transcriber
+        self._nlu = matcher
+        self._devices = devices
+        self.device_id = device_id
+        self.area = area
+        self.confirm_timeout_s = confirm_timeout_s
+        self.wake_model = wake_model
+        self._vocab_key: tuple[Any, ...] | None = None
+        self._asr_vocabulary: list[str] = []
+
+    # -- vocabulary follows the registry ------------------------------------------------
+    def _refresh_vocabulary(self, entities: Sequence[Any]) -> None:
+        key = tuple(sorted((e.unique_id, e.name, e.area or "", e.domain, tuple(getattr(e, "aliases", ()))) for e in entities))
+        if key == self._vocab_key:
+            return
+        entries = vocabulary_of(entities)
+        self._nlu.set_vocabulary(entries)
+        words = {v.name for v in entries} | {v.area for v in entries if v.area}
+        self._asr_vocabulary = sorted(words)
+        self._vocab_key = key
+        _LOG.info("vocabulary: %d names, %d areas", len(entries), len({v.area for v in entries if v.area}))
+
+    # -- the stages -------------------------------------------------------------------
+    def process(self, command: CapturedCommand, source: str) -> Turn:
+        wake = WakeResult(model=command.wake.model, score=round(command.wake.score, 4), audio_time_s=command.wake.audio_time_s)
+        turn = Turn.start(device_id=self.device_id, area=self.area, source=source, wake=wake)
+        try:
+            return self._process(turn, command)
+        except EdgeError as exc:
+            _LOG.error("turn %s failed: %s", turn.turn_id, exc)
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.ERROR, error=f"{exc.code}: {exc}"))
+
+    def _process(self, turn: Turn, command: CapturedCommand) -> Turn:
+        if command.reason is EndpointReason.NO_SPEECH:
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_SPEECH))
+        entities = list(self._devices.registry.entities())
+        self._refresh_vocabulary(entities)
+
+        t0 = time.perf_counter()
+        asr = self._asr.transcribe(command.audio.astype(np.float32) / 32768.0, self._asr_vocabulary)
+        asr = dataclasses.replace(asr, text=strip_wake_phrase(asr.text, self.wake_model))
+        turn = dataclasses.replace(turn, asr=asr).with_timing(asr=(time.perf_counter() - t0) * 1000)
+        _LOG.info("turn %s heard %r", turn.turn_id, asr.text)
+
+        t0 = time.perf_counter()
+        nlu = self._nlu.interpret(asr.text, area=self.area)
+        turn = dataclasses.replace(turn, nlu=nlu).with_timing(nlu=(time.perf_counter() - t0) * 1000)
+        if nlu.intent is None:
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.NOT_UNDERSTOOD))
+        if nlu.intent in LOCAL_INTENTS:
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.ANSWERED))
+        if nlu.intent not in DEVICE_INTENTS:
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.UNSUPPORTED))
+
+        t0 = time.perf_counter()
+        resolution = resolve(nlu, entities, self.area)
+        turn = dataclasses.replace(turn, resolution=resolution).with_timing(resolve=(time.perf_counter() - t0) * 1000)
+        if resolution is None or not resolution.entities:
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_DEVICE))
+        return self._finish(self._act(turn, nlu, command))
+
+    def _act(self, turn: Turn, nlu: NluResult, command: CapturedCommand) -> Turn:
+        if not self._devices.connected:
+            return dataclasses.replace(turn, outcome=Outcome.UNREACHABLE)
+        service = _SERVICE[nlu.intent or ""]
+        assert turn.resolution is not None
+        t0 = time.perf_counter()
+        pending = []
+        first_publish: float | None = None
+        try:
+            for ref in turn.resolution.entities:
+                entity = self._devices.registry.get(ref.unique_id)
+                p = self._devices.publish_command(entity, service)
+                first_publish = first_publish or p.published_monotonic
+                pending.append(p)
+        except DeviceError as exc:
+            _LOG.warning("turn %s: %s", turn.turn_id, exc)
+            if not pending:
+                return dataclasses.replace(turn, outcome=Outcome.UNREACHABLE, error=str(exc))
+        deadline = time.monotonic() + self.confirm_timeout_s
+        results: list[ActionResult] = [p.wait(max(0.0, deadline - time.monotonic())) for p in pending]
+        turn = dataclasses.replace(turn, actions=tuple(results)).with_timing(
+            action=(time.perf_counter() - t0) * 1000,
+            end_of_speech_to_action=((first_publish or time.monotonic()) - command.ended_monotonic) * 1000,
+        )
+        if any(r.error for r in results) and not any(r.confirmed for r in results):
+            outcome = Outcome.FAILED
+        elif all(r.confirmed for r in results):
+            outcome = Outcome.DONE
+        else:
+            outcome = Outcome.UNCONFIRMED
+        return dataclasses.replace(turn, outcome=outcome)
+
+    def _finish(self, turn: Turn) -> Turn:
+        text = respond(turn.outcome or Outcome.ERROR, turn.nlu, turn.resolution, turn.actions)
+        return dataclasses.replace(turn, response=ResponseResult(text=text))

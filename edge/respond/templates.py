@@ -1,0 +1,68 @@
+"""What the speaker says back. Pure: the clock is passed in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Sequence
+
+from edge.turn import ActionResult, EntityRef, NluResult, Outcome, Resolution
+
+_VERB = {"HassTurnOn": "Turned on", "HassTurnOff": "Turned off"}
+
+
+def _the(name: str) -> str:
+    return name if name.casefold().startswith("the ") else f"the {name.lower()}"
+
+
+def _targets(entities: Sequence[EntityRef]) -> str:
+    if len(entities) == 1:
+        return _the(entities[0].name)
+    domains = {e.domain for e in entities}
+    areas = {e.area for e in entities if e.area}
+    noun = "lights" if domains == {"light"} else "devices"
+    where = f" in the {next(iter(areas)).lower()}" if len(areas) == 1 else ""
+    return f"{len(entities)} {noun}{where}"
+
+
+def _clock(now: dt.datetime) -> str:
+    hour = now.hour % 12 or 12
+    return f"{hour}:{now.minute:02d} {'AM' if now.hour < 12 else 'PM'}"
+
+
+def respond(
+    outcome: Outcome,
+    nlu: NluResult | None = None,
+    resolution: Resolution | None = None,
+    actions: Sequence[ActionResult] = (),
+    now: dt.datetime | None = None,
+) -> str:
+    now = now or dt.datetime.now()
+    if outcome is Outcome.NO_SPEECH:
+        return "Sorry, I didn't hear a command."
+    if outcome is Outcome.NOT_UNDERSTOOD or nlu is None:
+        return "Sorry, I didn't understand that."
+    if outcome is Outcome.NO_DEVICE:
+        missing = resolution.missing if resolution else ""
+        return f"I couldn't find a device called {missing}." if missing and missing != "that" else "Which device do you mean?"
+    if outcome is Outcome.UNSUPPORTED:
+        return "Sorry, I can't do that yet."
+    if outcome is Outcome.UNREACHABLE:
+        return "I can't reach your devices right now. I'll keep trying."
+    if outcome is Outcome.ANSWERED:
+        if nlu.intent == "HassGetCurrentTime":
+            return f"It's {_clock(now)}."
+        if nlu.intent == "HassGetCurrentDate":
+            return f"Today is {now.strftime('%A, %B')} {now.day}."
+        return "Okay."
+    entities = resolution.entities if resolution else ()
+    if outcome is Outcome.DONE:
+        return f"{_VERB.get(nlu.intent or '', 'Done with')} {_targets(entities)}."
+    if outcome is Outcome.UNCONFIRMED:
+        silent = [e for e in entities if not any(a.unique_id == e.unique_id and a.confirmed for a in actions)]
+        who = _targets(silent or entities)
+        return f"I sent the command, but {who} didn't respond."
+    if outcome is Outcome.FAILED:
+        return f"Sorry, I couldn't switch {_targets(entities)}."
+    if outcome is Outcome.ERROR:
+        return "Sorry, something went wrong."
+    return "Okay."

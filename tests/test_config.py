@@ -1,0 +1,61 @@
+from pathlib import Path
+
+import pytest
+
+from edge.config import Settings, load_settings, settings_from_dict
+from edge.errors import ConfigError
+
+
+def test_no_file_means_every_default():
+    s = load_settings(None)
+    assert s == Settings()
+    assert s.wake.model == "alexa" and s.asr.model == "tiny.en" and s.asr.compute_type == "int8"
+    assert s.mqtt.discovery_prefix == "homeassistant" and s.vad.hangover_s <= 0.5
+
+
+def test_file_overrides(tmp_path: Path):
+    cfg = tmp_path / "edge.toml"
+    cfg.write_text('[mqtt]\nhost = "broker.lan"\nport = 8883\ntls = true\n[speaker]\narea = "Kitchen"\n[audio]\ninput_device = 2\n')
+    s = load_settings(cfg)
+    assert (s.mqtt.host, s.mqtt.port, s.mqtt.tls) == ("broker.lan", 8883, True)
+    assert s.speaker.area == "Kitchen" and s.audio.input_device == "2"
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[mqtt]\nport = 'abc'\n", "mqtt.port"),
+        ("[mqtt]\nport = 70000\n", "mqtt.port"),
+        ("[mqtt]\nhots = 'x'\n", "mqtt.hots"),
+        ("[wake]\nthreshold = 1.5\n", "wake.threshold"),
+        ("[asr]\ncompute_type = 'int4'\n", "asr.compute_type"),
+        ("[mqtt]\ntls = 'yes'\n", "mqtt.tls"),
+        ("[bogus]\nx = 1\n", "bogus"),
+        ("mqtt = 3\n", "mqtt"),
+    ],
+)
+def test_bad_values_name_the_key_and_the_fix(tmp_path: Path, text: str, key: str):
+    cfg = tmp_path / "edge.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg)
+    assert key in err.value.message
+    assert err.value.fix
+
+
+def test_corrupt_toml_is_a_config_error(tmp_path: Path):
+    cfg = tmp_path / "edge.toml"
+    cfg.write_bytes(b"[mqtt\nhost = \x00\xff")
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg)
+    assert err.value.fix
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_config_overrides_profile():
+    s = settings_from_dict({"asr": {"threads": 1}}, profile="pi4")
+    assert s.profile == "pi4" and s.asr.threads == 1

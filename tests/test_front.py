@@ -1,0 +1,87 @@
+"""The audio front end's logic, with scripted wake word and VAD models."""
+
+import numpy as np
+
+from edge.config import VadSettings
+from edge.pipeline import AudioFront, ListenState, strip_wake_phrase
+from edge.vad import EndpointReason
+from edge.wake import Detection
+
+FRAME = 1280
+
+
+class ScriptedWake:
+    name = "alexa"
+
+    def __init__(self, fire_at: set[int]):
+        self.fire_at, self.n = fire_at, 0
+
+    def process(self, audio):
+        self.n += 1
+        return [Detection("alexa", 0.9, self.n * 0.08)] if self.n in self.fire_at else []
+
+
+class ScriptedVad:
+    def __init__(self, speech: set[int]):
+        self.speech, self.n = speech, 0
+
+    def process(self, audio):
+        self.n += 1
+        return [0.9 if self.n in self.speech else 0.05]
+
+
+def frames(n: int) -> list[np.ndarray]:
+    return [np.full(FRAME, i, dtype=np.int16) for i in range(n)]
+
+
+def run(front: AudioFront, n: int):
+    out = []
+    for f in frames(n):
+        out += front.feed(f)
+    return out
+
+
+def test_captures_preroll_and_command_until_the_hangover():
+    vad = VadSettings(hangover_s=0.4)
+    front = AudioFront(ScriptedWake({10}), ScriptedVad(set(range(11, 21))), vad, preroll_s=0.4)
+    (cmd,) = run(front, 40)
+    assert cmd.reason is EndpointReason.END_OF_SPEECH
+    first_frame = cmd.audio[0]
+    assert first_frame == 5  # 5 frames of pre-roll: frames 5..9 (0-based values), detection in frame 10 (1-based)
+    assert len(cmd.audio) == (5 + 10 + 5) * FRAME  # pre-roll + speech + hangover
+    assert front.state is ListenState.THINKING
+
+
+def test_wake_words_are_ignored_until_released():
+    front = AudioFront(ScriptedWake({2, 30}), ScriptedVad(set(range(3, 8))), VadSettings(), preroll_s=0.2)
+    cmds = run(front, 60)
+    assert len(cmds) == 1  # the second wake word came while the first turn was not released
+    front.release()
+    assert front.state is ListenState.IDLE
+
+
+def test_no_speech_after_the_wake_word():
+    front = AudioFront(ScriptedWake({2}), ScriptedVad(set()), VadSettings(no_speech_timeout_s=1.0), preroll_s=0.2)
+    (cmd,) = run(front, 40)
+    assert cmd.reason is EndpointReason.NO_SPEECH
+
+
+def test_chunk_size_does_not_matter():
+    def capture(chunk: int):
+        front = AudioFront(ScriptedWake({10}), ScriptedVad(set(range(11, 21))), VadSettings(), preroll_s=0.4)
+        audio = np.concatenate(frames(40))
+        out = []
+        for i in range(0, len(audio), chunk):
+            out += front.feed(audio[i : i + chunk])
+        return out
+
+    a, b = capture(1280), capture(777)
+    assert len(a) == len(b) == 1 and np.array_equal(a[0].audio, b[0].audio)
+
+
+def test_strip_wake_phrase():
+    assert strip_wake_phrase("Alexa, turn on the kitchen light.", "alexa") == "turn on the kitchen light."
+    assert strip_wake_phrase("Hey Alexa turn on the light", "alexa") == "turn on the light"
+    assert strip_wake_phrase("Lexa. Turn on the light", "alexa") == "Turn on the light"
+    assert strip_wake_phrase("turn on the light", "alexa") == "turn on the light"
+    assert strip_wake_phrase("Hey Jarvis, what time is it?", "hey_jarvis") == "what time is it?"

@@ -1,0 +1,62 @@
+import pytest
+
+from edge.nlu import TemplateMatcher, VocabularyEntry
+from edge.nlu.templates import normalize_text
+
+VOCAB = [
+    VocabularyEntry("Kitchen Light", "light", "Kitchen"),
+    VocabularyEntry("Ceiling Light", "light", "Living Room"),
+    VocabularyEntry("Floor Lamp", "light", "Living Room"),
+    VocabularyEntry("Coffee Maker", "switch", "Kitchen"),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> TemplateMatcher:
+    m = TemplateMatcher("en")
+    m.set_vocabulary(VOCAB)
+    return m
+
+
+@pytest.mark.parametrize(
+    "text, intent, slots",
+    [
+        ("Turn on the kitchen light.", "HassTurnOn", {"name": "Kitchen Light", "domain": "light"}),
+        ("turn the coffee maker off please", "HassTurnOff", {"name": "Coffee Maker", "domain": "switch"}),
+        ("switch off the lights in the living room", "HassTurnOff", {"area": "living_room", "domain": "light"}),
+        ("What time is it?", "HassGetCurrentTime", {}),
+    ],
+)
+def test_templates_match(matcher, text, intent, slots):
+    r = matcher.interpret(text)
+    assert r.intent == intent
+    assert dict(r.slots) == slots
+    assert r.confidence == 1.0 and r.source == "hassil"
+
+
+def test_speaker_area_fills_a_bare_request(matcher):
+    r = matcher.interpret("turn off the lights", area="Kitchen")
+    assert r.intent == "HassTurnOff" and r.slots["area"] == "kitchen"
+
+
+def test_unknown_device_is_reported_as_said(matcher):
+    r = matcher.interpret("turn on the garage light")
+    assert r.intent == "HassTurnOn"
+    assert r.unmatched == {"name": "garage light"}
+
+
+def test_chatter_is_not_understood(matcher):
+    r = matcher.interpret("hello there how are you")
+    assert r.intent is None and r.confidence == 0.0
+
+
+def test_vocabulary_can_change():
+    m = TemplateMatcher("en")
+    assert "name" not in m.interpret("turn on the porch light").slots
+    m.set_vocabulary([VocabularyEntry("Porch Light", "light", "Outside")])
+    assert m.interpret("turn on the porch light").slots["name"] == "Porch Light"
+
+
+def test_normalize_keeps_percent_and_decimals():
+    assert normalize_text("Set it to 50%, please!") == "Set it to 50% please"
+    assert normalize_text("to 21.5 degrees.") == "to 21.5 degrees"

@@ -1,0 +1,36 @@
+import datetime as dt
+
+from edge.respond import respond
+from edge.turn import ActionResult, EntityRef, NluResult, Outcome, Resolution
+
+ON = NluResult("", "HassTurnOn", 1.0, {"name": "Kitchen Light"})
+KITCHEN = Resolution((EntityRef("k1", "Kitchen Light", "Kitchen", "light"),), "name")
+
+
+def test_done():
+    assert respond(Outcome.DONE, ON, KITCHEN) == "Turned on the kitchen light."
+
+
+def test_many_lights_in_one_room():
+    res = Resolution(
+        (EntityRef("a", "Ceiling Light", "Living Room", "light"), EntityRef("b", "Floor Lamp", "Living Room", "light")),
+        "area",
+    )
+    off = NluResult("", "HassTurnOff", 1.0, {})
+    assert respond(Outcome.DONE, off, res) == "Turned off 2 lights in the living room."
+
+
+def test_unconfirmed_names_the_silent_device():
+    actions = (ActionResult("k1", "t", "ON", False),)
+    assert respond(Outcome.UNCONFIRMED, ON, KITCHEN, actions) == "I sent the command, but the kitchen light didn't respond."
+
+
+def test_no_device():
+    res = Resolution((), "no device has that name", missing="garage light")
+    assert respond(Outcome.NO_DEVICE, ON, res) == "I couldn't find a device called garage light."
+
+
+def test_unreachable_and_time():
+    assert "can't reach your devices" in respond(Outcome.UNREACHABLE, ON, KITCHEN)
+    t = NluResult("", "HassGetCurrentTime", 1.0, {})
+    assert respond(Outcome.ANSWERED, t, None, now=dt.datetime(2026, 11, 25, 15, 7)) == "It's 3:07 PM."

@@ -1,0 +1,49 @@
+import json
+
+from edge.turn import (
+    ActionResult,
+    AsrResult,
+    EntityRef,
+    NluResult,
+    Outcome,
+    Resolution,
+    ResponseResult,
+    Turn,
+    WakeResult,
+)
+
+
+def full_turn() -> Turn:
+    turn = Turn.start(device_id="kitchen-speaker", area="Kitchen", source="a.wav", wake=WakeResult("alexa", 0.97, 1.52))
+    return turn.__class__(
+        turn_id=turn.turn_id,
+        session_id=turn.session_id,
+        device_id=turn.device_id,
+        area=turn.area,
+        started_at=turn.started_at,
+        source=turn.source,
+        wake=turn.wake,
+        asr=AsrResult("turn on the kitchen light", -0.21, 0.01, 2.4, "tiny.en", alternatives=("turn on the kitchen lights",)),
+        nlu=NluResult("turn on the kitchen light", "HassTurnOn", 1.0, {"name": "Kitchen Light", "domain": "light"}),
+        resolution=Resolution((EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0),), "name"),
+        actions=(ActionResult("k1", "home/k1/set", "ON", True, "on", 21.5),),
+        response=ResponseResult("Turned on the kitchen light.", 120.0),
+        outcome=Outcome.DONE,
+        timings_ms={"asr": 150.0, "nlu": 3.0},
+    )
+
+
+def test_turn_round_trips_through_json():
+    turn = full_turn()
+    again = Turn.from_dict(json.loads(json.dumps(turn.to_dict())))
+    assert again == turn
+
+
+def test_empty_turn_round_trips():
+    turn = Turn.start(device_id="d", area="", source="mic", wake=WakeResult("alexa", 0.6, 0.0))
+    assert Turn.from_dict(json.loads(json.dumps(turn.to_dict()))) == turn
+
+
+def test_with_timing_merges_and_rounds():
+    turn = full_turn().with_timing(resolve=0.123456)
+    assert turn.timings_ms == {"asr": 150.0, "nlu": 3.0, "resolve": 0.12}
