@@ -8,6 +8,7 @@ from typing import Iterator
 
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before anything can import onnxruntime
 
+import numpy as np
 import pytest
 
 import edge  # noqa: F401  (sets the privacy environment)
@@ -29,3 +30,48 @@ def broker() -> Iterator["LocalBroker"]:
 
     with LocalBroker() as b:
         yield b
+
+
+class Voices:
+    """Speech synthesized in the session: Piper (joe) and espeak-ng, a second, different voice."""
+
+    def __init__(self) -> None:
+        self._piper = None
+        self._cache: dict[tuple[str, str], "np.ndarray"] = {}
+
+    def piper(self, text: str) -> "np.ndarray":
+        from edge.audio import resample, to_float32
+        from edge.config import TtsSettings
+        from edge.tts import Synthesizer
+
+        key = ("piper", text)
+        if key not in self._cache:
+            if self._piper is None:
+                self._piper = Synthesizer(TtsSettings())
+            chunks = list(self._piper.synthesize(text))
+            self._cache[key] = resample(to_float32(np.concatenate(chunks)), self._piper.sample_rate, 16000)
+        return self._cache[key]
+
+    def espeak(self, text: str) -> "np.ndarray":
+        from edge.audio import to_float32
+        from edge.tts import espeak_synthesize
+
+        key = ("espeak", text)
+        if key not in self._cache:
+            self._cache[key] = to_float32(espeak_synthesize(text, voice="en-us", rate=16000))
+        return self._cache[key]
+
+    def say(self, voice: str, text: str) -> "np.ndarray":
+        return self.piper(text) if voice == "piper" else self.espeak(text)
+
+
+@pytest.fixture(scope="session")
+def voices() -> Voices:
+    return Voices()
+
+
+def write_wav(path: Path, audio: "np.ndarray") -> Path:
+    import soundfile as sf
+
+    sf.write(str(path), audio, 16000, subtype="PCM_16")
+    return path

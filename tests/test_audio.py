@@ -247,7 +247,7 @@ def make_fake_sd(devices: list[dict[str, Any]], default: tuple[int, int] = (0, 0
 
     def stream(**kwargs: Any) -> FakeStream:
         s = FakeStream(**kwargs)
-        sd.streams.append(s)  # type: ignore[attr-defined]
+        sd.streams.append(s)
         return s
 
     sd.query_devices = query_devices  # type: ignore[attr-defined]
@@ -306,13 +306,16 @@ class _RaiseOSError:
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         if name == "sounddevice":
             raise OSError("PortAudio library not found")
-        return None
 
 
 def test_portaudio_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
     monkeypatch.setattr(sys, "meta_path", [_RaiseOSError(), *sys.meta_path])
-    for action in (lambda: MicSource(AudioSettings()).start(), lambda: SpeakerSink(AudioSettings()), list_input_devices):
+    for action in (
+        lambda: MicSource(AudioSettings()).start(),
+        lambda: SpeakerSink(AudioSettings()),
+        list_input_devices,
+    ):
         with pytest.raises(AudioError, match="PortAudio is not installed") as info:
             action()
         assert info.value.fix == "sudo apt-get install libportaudio2"
@@ -411,8 +414,7 @@ def test_mic_frames_end_on_stop(fake_sd: types.ModuleType) -> None:
     done = threading.Event()
 
     def consume() -> None:
-        for f in mic.frames(stall_s=5.0):
-            got.append(f)
+        got.extend(mic.frames(stall_s=5.0))
         done.set()
 
     t = threading.Thread(target=consume)
@@ -431,9 +433,8 @@ def test_mic_frames_end_on_stop(fake_sd: types.ModuleType) -> None:
 
 
 def test_mic_stall_raises(fake_sd: types.ModuleType) -> None:
-    with MicSource(AudioSettings()) as mic:
-        with pytest.raises(AudioError, match="no audio for"):
-            next(mic.frames(stall_s=0.05))
+    with MicSource(AudioSettings()) as mic, pytest.raises(AudioError, match="no audio for"):
+        next(mic.frames(stall_s=0.05))
 
 
 # -- sinks -----------------------------------------------------------------------

@@ -138,8 +138,8 @@ def supports_rate(sd: ModuleType, device: DeviceInfo, kind: Kind, rate: int) -> 
 
 
 __all__ = [
-    "DeviceInfo",
     "NO_PORTAUDIO_FIX",
+    "DeviceInfo",
     "list_devices",
     "list_input_devices",
     "list_output_devices",

@@ -47,10 +47,10 @@ def resample(audio: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     """Resample along the first axis; float in, float32 out (int16 in, int16 out)."""
     up, down = _ratio(src_rate, dst_rate)
     if up == down:
-        return np.array(audio, copy=True)
-    if np.asarray(audio).dtype == np.int16:
-        return to_int16(resample_poly(to_float32(audio), up, down, axis=0))
-    return resample_poly(to_float32(audio), up, down, axis=0).astype(np.float32)
+        same: np.ndarray = np.array(audio, copy=True)
+        return same
+    out: np.ndarray = np.asarray(resample_poly(to_float32(audio), up, down, axis=0), dtype=np.float32)
+    return to_int16(out) if np.asarray(audio).dtype == np.int16 else out
 
 
 class StreamResampler:

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import logging
 import queue
+from collections.abc import Iterator
 from types import ModuleType, TracebackType
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
-from edge.audio.devices import DeviceInfo, load_sounddevice, resolve_device, supports_rate
+from edge.audio.devices import (
+    DeviceInfo,
+    load_sounddevice,
+    resolve_device,
+    supports_rate,
+)
 from edge.audio.dsp import StreamResampler
 from edge.audio.files import FRAME_SAMPLES, SAMPLE_RATE
 from edge.config import AudioSettings
@@ -48,6 +54,7 @@ class MicSource:
         self._resampler: StreamResampler | None = None
         self._pending = np.zeros(0, dtype=np.int16)
         self._stream: Any = None
+        self._sd: ModuleType | None = None
         self._running = False
         self.dropped_blocks = 0  # blocks dropped because the queue was full
         self.status_flags = 0  # callbacks PortAudio flagged (input overflow etc.)
@@ -81,7 +88,7 @@ class MicSource:
     def start(self) -> None:
         if self._running:
             return
-        sd = load_sounddevice()
+        sd = self._sd = load_sounddevice()
         self.device = resolve_device(self.settings.input_device, "input", sd)
         self._open(sd, self.device)
         self._running = True
@@ -119,11 +126,11 @@ class MicSource:
         """Close the stream; a ``frames()`` loop ends after this."""
         stream, self._stream = self._stream, None
         was_running, self._running = self._running, False
-        if stream is not None:
+        if stream is not None and self._sd is not None:
             try:
                 stream.stop()
                 stream.close()
-            except Exception as exc:  # closing a device that vanished must not hide the original problem
+            except self._sd.PortAudioError as exc:  # a device that vanished; stopping must still succeed
                 _LOGGER.warning("error closing the microphone: %s", exc)
         if was_running:
             self._enqueue(None)  # wake a blocked reader

@@ -14,17 +14,23 @@ import os
 import threading
 import time
 from types import ModuleType, TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import soundfile as sf
 
-from edge.audio.devices import DeviceInfo, load_sounddevice, resolve_device, supports_rate
+from edge.audio.devices import (
+    DeviceInfo,
+    load_sounddevice,
+    resolve_device,
+    supports_rate,
+)
 from edge.audio.dsp import resample, to_int16
 from edge.config import AudioSettings
 from edge.errors import AudioError
 
 _LOGGER = logging.getLogger("edge.audio")
+_S = TypeVar("_S", bound="_SinkBase")
 
 
 @runtime_checkable
@@ -45,7 +51,7 @@ class _SinkBase:
     def close(self) -> None:
         return None
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(
@@ -90,9 +96,13 @@ class WavSink(_SinkBase):
         if self._file is None:
             self.rate = self.rate or rate
             try:
-                self._file = sf.SoundFile(self.path, "w", samplerate=self.rate, channels=1, subtype="PCM_16", format="WAV")
+                self._file = sf.SoundFile(
+                    self.path, "w", samplerate=self.rate, channels=1, subtype="PCM_16", format="WAV"
+                )
             except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-                raise AudioError(f"cannot write {self.path}: {exc}", fix="check that the folder exists and is writable") from exc
+                raise AudioError(
+                    f"cannot write {self.path}: {exc}", fix="check that the folder exists and is writable"
+                ) from exc
         return self._file
 
     def play(self, chunk: np.ndarray, rate: int) -> None:

@@ -131,6 +131,8 @@ class TurnProcessor:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.ANSWERED))
         if nlu.intent not in DEVICE_INTENTS:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.UNSUPPORTED))
+        if not self._devices.connected:  # say so, rather than "no such device" from a stale registry
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.UNREACHABLE))
 
         t0 = time.perf_counter()
         resolution = resolve(nlu, entities, self.area)

@@ -35,7 +35,9 @@ def espeak_synthesize(text: str, voice: str = "en-us", rate: int = 16000, *, spe
     try:
         audio, src_rate = sf.read(io.BytesIO(proc.stdout), dtype="int16")
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise TtsError(f"espeak-ng wrote audio that cannot be read: {exc}", fix="check the espeak-ng installation") from exc
+        raise TtsError(
+            f"espeak-ng wrote audio that cannot be read: {exc}", fix="check the espeak-ng installation"
+        ) from exc
     audio = np.asarray(audio, dtype=np.int16).reshape(-1)
     _LOGGER.debug("espeak-ng %s: %d samples at %d Hz", voice, len(audio), src_rate)
     return resample(audio, int(src_rate), rate) if src_rate != rate else audio
