@@ -161,7 +161,14 @@ if ((broker)); then
 fi
 
 say "checking $CONF"
-run "$VENV/bin/python" -c "import sys; from edge.config import load_settings; load_settings(sys.argv[1])" "$CONF"
+check='import sys
+from edge.config import load_settings
+from edge.errors import EdgeError
+try:
+    load_settings(sys.argv[1])
+except EdgeError as exc:
+    sys.exit(f"error: {sys.argv[1]}: {exc}")'
+run "$VENV/bin/python" -c "$check" "$CONF"
 
 # --- service ------------------------------------------------------------------
 was_active=0

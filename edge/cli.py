@@ -172,7 +172,7 @@ def cmd_say(args: argparse.Namespace) -> int:
     from edge.tts import Synthesizer
 
     settings = _settings(args)
-    synth = Synthesizer(settings.tts)
+    synth = Synthesizer(settings.tts, threads=settings.tts.threads)
     sink = WavSink(Path(args.out)) if args.out else SpeakerSink(settings.audio)
     with sink:
         first_ms = synth.speak(" ".join(args.text), sink)

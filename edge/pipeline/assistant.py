@@ -82,7 +82,7 @@ class Assistant:
         if self._tts is None:
             from edge.tts import Synthesizer
 
-            self._tts = Synthesizer(self.settings.tts)
+            self._tts = Synthesizer(self.settings.tts, threads=self.settings.tts.threads)
         return self._tts
 
     def new_front(self) -> AudioFront:
