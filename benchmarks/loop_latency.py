@@ -2,7 +2,7 @@
 wake word CPU per frame, peak RSS of the running loop.
 
 Runs a real Mosquitto (started here), the simulated home, and the real models; the commands are
-synthesized with Piper (joe) and espeak-ng (en-us), two different voices, and fed through the loop
+synthesized with Piper (joe) and espeak-ng (en), two different voices, and fed through the loop
 exactly as `edge listen` feeds a file. "End of speech" is the moment the endpointer declares the
 command over (after the silence hangover, [vad] hangover_s, printed below).
 
@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._common import peak_rss_mb, summary  # noqa: E402
-
 import edge  # noqa: E402,F401
+from benchmarks._common import peak_rss_mb, summary  # noqa: E402
 
 COMMANDS = (
     ("Alexa, turn on the kitchen light.", "HassTurnOn"),
@@ -78,10 +77,12 @@ def main() -> int:
         piper = assistant.tts  # the loop's own Piper voice speaks the test commands
         clips = []
         for text, intent in COMMANDS:
-            clips.append(("piper", text, intent, resample(to_float32(np.concatenate(list(piper.synthesize(text)))), piper.sample_rate, 16000)))
-            clips.append(("espeak", text, intent, to_float32(espeak_synthesize(text, voice="en-us", rate=16000))))
+            spoken = to_float32(np.concatenate(list(piper.synthesize(text))))
+            clips.append(("piper", text, intent, resample(spoken, piper.sample_rate, 16000)))
+            clips.append(("espeak", text, intent, to_float32(espeak_synthesize(text, voice="en", rate=16000))))
 
-        stages: dict[str, list[float]] = {k: [] for k in ("asr", "nlu", "resolve", "action", "end_of_speech_to_action", "tts_first_audio")}
+        keys = ("asr", "nlu", "resolve", "action", "end_of_speech_to_action", "tts_first_audio")
+        stages: dict[str, list[float]] = {k: [] for k in keys}
         rtf: list[float] = []
         by_voice: dict[str, list[float]] = {"piper": [], "espeak": []}
         ok = total = 0
@@ -110,7 +111,7 @@ def main() -> int:
     s = settings
     print(f"edge voice loop benchmark: ASR {s.asr.model} {s.asr.compute_type}, {s.asr.threads} threads, beam {s.asr.beam_size}, "
           f"window >= {s.asr.window_s} s; VAD hangover {s.vad.hangover_s} s")
-    print(f"utterances: {total} ({len(COMMANDS)} commands x 2 voices: Piper joe, espeak-ng en-us) x {args.repeat}")
+    print(f"utterances: {total} ({len(COMMANDS)} commands x 2 voices: Piper joe, espeak-ng en) x {args.repeat}")
     print(f"correct outcome (intent + device confirmed): {ok}/{total}")
     for w in wrong:
         print(f"  wrong: {w}")

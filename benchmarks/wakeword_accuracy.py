@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._common import SHARED_DATA, summary  # noqa: E402
-
 import edge  # noqa: E402,F401
+from benchmarks._common import SHARED_DATA, summary  # noqa: E402
 from edge.audio import read_audio  # noqa: E402
 from edge.errors import AudioError  # noqa: E402
 from edge.wake import WakeWordDetector  # noqa: E402
@@ -48,10 +47,10 @@ def main() -> int:
         return 1
     detector = WakeWordDetector(args.model, threshold=args.threshold)
     frame_ms: list[float] = []
-    scored = {
-        kind: [clip_max_score(detector, p, frame_ms) for p in sorted(p for p in (root / kind).rglob("*") if p.suffix in (".wav", ".flac"))]
-        for kind in ("alexa", "other-words")
-    }
+    scored = {}
+    for kind in ("alexa", "other-words"):
+        files = sorted(p for p in (root / kind).rglob("*") if p.suffix in (".wav", ".flac"))
+        scored[kind] = [clip_max_score(detector, p, frame_ms) for p in files]
     pos = [s for s in scored["alexa"] if s is not None]
     neg = [s for s in scored["other-words"] if s is not None]
     print(f"wake word model: {args.model}   threshold {args.threshold}")

@@ -86,6 +86,7 @@ def _config_text(host: str, port: int) -> str:
             f"listener {port} {host}",
             "allow_anonymous true",
             "persistence false",
+            "set_tcp_nodelay true",  # no Nagle delay on small MQTT packets (~40 ms per hop otherwise)
             "log_dest stderr",
             "log_type error",
             "log_type warning",
@@ -218,9 +219,7 @@ class LocalBroker:
     def __enter__(self) -> LocalBroker:
         return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     def __repr__(self) -> str:

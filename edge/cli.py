@@ -209,9 +209,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    from edge.sim import SimHome
-
     from edge.service import install_signal_handlers
+    from edge.sim import SimHome
 
     settings = _settings(args)
     stop = install_signal_handlers()

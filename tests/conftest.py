@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before anything can import onnxruntime
 
@@ -12,6 +12,9 @@ import numpy as np
 import pytest
 
 import edge  # noqa: F401  (sets the privacy environment)
+
+if TYPE_CHECKING:
+    from edge.broker import LocalBroker
 
 SHARED_DATA = Path(os.environ.get("EDGE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -58,7 +61,7 @@ class Voices:
 
         key = ("espeak", text)
         if key not in self._cache:
-            self._cache[key] = to_float32(espeak_synthesize(text, voice="en-us", rate=16000))
+            self._cache[key] = to_float32(espeak_synthesize(text, voice="en", rate=16000))
         return self._cache[key]
 
     def say(self, voice: str, text: str) -> "np.ndarray":

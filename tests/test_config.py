@@ -15,7 +15,9 @@ def test_no_file_means_every_default():
 
 def test_file_overrides(tmp_path: Path):
     cfg = tmp_path / "edge.toml"
-    cfg.write_text('[mqtt]\nhost = "broker.lan"\nport = 8883\ntls = true\n[speaker]\narea = "Kitchen"\n[audio]\ninput_device = 2\n')
+    cfg.write_text(
+        '[mqtt]\nhost = "broker.lan"\nport = 8883\ntls = true\n[speaker]\narea = "Kitchen"\n[audio]\ninput_device = 2\n'
+    )
     s = load_settings(cfg)
     assert (s.mqtt.host, s.mqtt.port, s.mqtt.tls) == ("broker.lan", 8883, True)
     assert s.speaker.area == "Kitchen" and s.audio.input_device == "2"

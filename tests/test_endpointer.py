@@ -1,4 +1,3 @@
-import pytest
 
 from edge.vad import Endpointer, EndpointReason, EndpointState
 

@@ -30,6 +30,11 @@ def test_no_device():
     assert respond(Outcome.NO_DEVICE, ON, res) == "I couldn't find a device called garage light."
 
 
+def test_nothing_of_that_kind_in_the_room():
+    res = Resolution((), "nothing of that kind in the area", missing="lights in the garage")
+    assert respond(Outcome.NO_DEVICE, ON, res) == "There are no lights in the garage."
+
+
 def test_unreachable_and_time():
     assert "can't reach your devices" in respond(Outcome.UNREACHABLE, ON, KITCHEN)
     t = NluResult("", "HassGetCurrentTime", 1.0, {})

@@ -104,15 +104,25 @@ class MicSource:
         while not self._queue.empty():
             self._queue.get_nowait()
         blocksize = max(1, round(self.settings.block_ms * rate / 1000))
+        # Mono first; microphone HATs such as the ReSpeaker 2-mic only capture 2 channels on their
+        # hw device, so fall back to the device's own channel count (the callback keeps channel 0).
+        channel_choices = [1] + ([device.channels] if device.channels > 1 else [])
         try:
-            self._stream = sd.InputStream(
-                device=device.index,
-                samplerate=rate,
-                channels=1,
-                dtype="int16",
-                blocksize=blocksize,
-                callback=self._callback,
-            )
+            for i, channels in enumerate(channel_choices):
+                try:
+                    self._stream = sd.InputStream(
+                        device=device.index,
+                        samplerate=rate,
+                        channels=channels,
+                        dtype="int16",
+                        blocksize=blocksize,
+                        callback=self._callback,
+                    )
+                    break
+                except (sd.PortAudioError, ValueError):
+                    if i == len(channel_choices) - 1:
+                        raise
+                    _LOGGER.info("%s cannot record mono; recording %d channels, keeping the first", device, device.channels)
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             self._stream = None

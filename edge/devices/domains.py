@@ -94,10 +94,6 @@ def _no_data(entity: Entity, service: str, data: Mapping[str, Any], allowed: fro
         raise CommandError(f"{entity.domain} {entity.name!r} does not take {', '.join(extra)} for {service}")
 
 
-def _unsupported(entity: Entity, service: str) -> CommandError:
-    return CommandError(f"{entity.domain} {entity.name!r} does not support {service}")
-
-
 def _read_on_off(entity: Entity, payload: str) -> str | None:
     value = render(entity.value_template, payload)
     if value is None:
@@ -107,6 +103,23 @@ def _read_on_off(entity: Entity, payload: str) -> str | None:
     if value == entity.state_off:
         return OFF
     return None
+
+
+def _check_service(entity: Entity, service: str) -> str:
+    """The state a supported on/off service should lead to."""
+    if service == TURN_ON:
+        return ON
+    if service == TURN_OFF:
+        return OFF
+    raise CommandError(f"{entity.domain} {entity.name!r} does not support {service}")
+
+
+def _payload_command(entity: Entity, service: str, data: Mapping[str, Any]) -> Command:
+    """payload_on / payload_off to the command topic (default-schema lights, switches)."""
+    expected = _check_service(entity, service)
+    _no_data(entity, service, data)
+    payload = entity.payload_on if expected == ON else entity.payload_off
+    return Command(entity.command_topic, payload, expected, entity.retain)
 
 
 # --- light ---------------------------------------------------------------------------------------
@@ -128,8 +141,9 @@ class Light:
             "command_topic": get_topic(config, "command_topic", required=True, publish=True),
             "state_topic": get_topic(config, "state_topic"),
         }
-        if schema == "json":
-            fields.update(payload_on="ON", payload_off="OFF", state_on="ON", state_off="OFF", value_template="")
+        if schema == "json":  # fixed vocabulary: {"state": "ON" | "OFF", ...} both ways
+            template = "{{ value_json.state }}"
+            fields.update(payload_on="ON", payload_off="OFF", state_on="ON", state_off="OFF", value_template=template)
         else:
             on = get_str(config, "payload_on", "ON")
             off = get_str(config, "payload_off", "OFF")
@@ -138,35 +152,20 @@ class Light:
         return fields
 
     def command(self, entity: Entity, service: str, data: Mapping[str, Any]) -> Command:
-        if service not in (TURN_ON, TURN_OFF):
-            raise _unsupported(entity, service)
-        expected = ON if service == TURN_ON else OFF
-        if entity.schema == "json":
-            _no_data(entity, service, data, frozenset({"brightness"}) if service == TURN_ON else frozenset())
-            body: dict[str, Any] = {"state": "ON" if service == TURN_ON else "OFF"}
-            if "brightness" in data:
-                brightness = data["brightness"]
-                if isinstance(brightness, bool) or not isinstance(brightness, int) or not 0 <= brightness <= 255:
-                    raise CommandError(f"brightness must be an integer 0..255, got {brightness!r}")
-                body["brightness"] = brightness
-            return Command(entity.command_topic, json.dumps(body), expected, entity.retain)
-        _no_data(entity, service, data)
-        payload = entity.payload_on if service == TURN_ON else entity.payload_off
-        return Command(entity.command_topic, payload, expected, entity.retain)
+        if entity.schema != "json":
+            return _payload_command(entity, service, data)
+        expected = _check_service(entity, service)
+        _no_data(entity, service, data, frozenset({"brightness"}) if expected == ON else frozenset())
+        body: dict[str, Any] = {"state": entity.payload_on if expected == ON else entity.payload_off}
+        if "brightness" in data:
+            brightness = data["brightness"]
+            if isinstance(brightness, bool) or not isinstance(brightness, int) or not 0 <= brightness <= 255:
+                raise CommandError(f"brightness must be an integer 0..255, got {brightness!r}")
+            body["brightness"] = brightness
+        return Command(entity.command_topic, json.dumps(body), expected, entity.retain)
 
     def read_state(self, entity: Entity, payload: str) -> str | None:
-        if entity.schema != "json":
-            return _read_on_off(entity, payload)
-        try:
-            body = json.loads(payload)
-        except ValueError:
-            return None
-        state = body.get("state") if isinstance(body, dict) else None
-        if state == entity.state_on:
-            return ON
-        if state == entity.state_off:
-            return OFF
-        return None
+        return _read_on_off(entity, payload)
 
 
 # --- switch --------------------------------------------------------------------------------------
@@ -191,12 +190,7 @@ class Switch:
         }
 
     def command(self, entity: Entity, service: str, data: Mapping[str, Any]) -> Command:
-        if service not in (TURN_ON, TURN_OFF):
-            raise _unsupported(entity, service)
-        _no_data(entity, service, data)
-        if service == TURN_ON:
-            return Command(entity.command_topic, entity.payload_on, ON, entity.retain)
-        return Command(entity.command_topic, entity.payload_off, OFF, entity.retain)
+        return _payload_command(entity, service, data)
 
     def read_state(self, entity: Entity, payload: str) -> str | None:
         return _read_on_off(entity, payload)

@@ -29,6 +29,7 @@ from edge.devices.errors import DeviceUnreachableError, DiscoveryError
 from edge.devices.pending import PendingAction
 from edge.devices.registry import Registry, StateReport
 from edge.devices.templates import template_supported
+from edge.devices.transport import no_delay
 from edge.errors import DeviceError
 
 log = logging.getLogger("edge.devices")
@@ -141,9 +142,7 @@ class DeviceLink:
     def __enter__(self) -> DeviceLink:
         return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
     def wait_connected(self, timeout_s: float) -> bool:
@@ -177,9 +176,7 @@ class DeviceLink:
                     remaining = min(remaining, self._activity_monotonic + DISCOVERY_QUIET_S - now)
                 self._cond.wait(max(remaining, 0.001))
 
-    def publish_command(
-        self, entity: Entity | str, service: str, data: Mapping[str, Any] | None = None
-    ) -> PendingAction:
+    def publish_command(self, entity: Entity | str, service: str, data: Mapping[str, Any] | None = None) -> PendingAction:
         """Publish a service call ("turn_on", "turn_off") to the entity's command topic at QoS 1.
 
         Returns at once; ``PendingAction.wait()`` gives the ActionResult. Raises
@@ -193,9 +190,7 @@ class DeviceLink:
                 f"cannot reach the MQTT broker at {self.address}, so {target.name!r} was not switched",
                 fix="check that the broker is running and reachable; edge reconnects by itself",
             )
-        action = PendingAction(
-            self._forget, self._registry.state, target, command, service, self._settings.confirm_timeout_s
-        )
+        action = PendingAction(self._forget, self._registry.state, target, command, service, self._settings.confirm_timeout_s)
         with self._lock:
             now = time.monotonic()
             self._pending = [p for p in self._pending if now - p.published_monotonic < _PENDING_MAX_AGE_S]
@@ -229,9 +224,7 @@ class DeviceLink:
 
     # --- paho callbacks (network thread) -------------------------------------------------------
 
-    def _on_connect(
-        self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
-    ) -> None:
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         try:
             if reason_code.is_failure:
                 with self._lock:
@@ -248,6 +241,7 @@ class DeviceLink:
                 self._discovery_acked = False
                 self._activity_monotonic = time.monotonic()
                 self._cond.notify_all()
+            no_delay(client)
             log.info("connected to the MQTT broker at %s", self.address)
             result, mid = client.subscribe([(t, _SUB_QOS) for t in self._discovery_subs])
             with self._cond:
@@ -272,9 +266,7 @@ class DeviceLink:
         except Exception:
             log.exception("error while handling a failed connection attempt")
 
-    def _on_disconnect(
-        self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any
-    ) -> None:
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         try:
             with self._cond:
                 was_connected = self._state is LinkState.CONNECTED
@@ -362,8 +354,8 @@ class DeviceLink:
         if self._registry.add(entity):
             where = f" in the {entity.area}" if entity.area else ""
             log.info("discovered %s %r%s (%s)", entity.domain, entity.name, where, entity.unique_id)
-        if entity.value_template and not template_supported(entity.value_template):
-            log.warning("state of %r cannot be read: unsupported template %r", entity.name, entity.value_template)
+            if entity.value_template and not template_supported(entity.value_template):
+                log.warning("state of %r cannot be read: unsupported template %r", entity.name, entity.value_template)
         self._sync_subscriptions()
 
     def _sync_subscriptions(self) -> None:

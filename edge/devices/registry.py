@@ -74,6 +74,7 @@ class Registry:
         self._avail_latest: dict[str, bool] = {}
         self._by_state_topic: dict[str, set[str]] = {}
         self._by_avail_topic: dict[str, set[str]] = {}
+        self._wildcards: list[str] = []
         self._listeners: list[Listener] = []
 
     # --- entities ------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ class Registry:
     # --- state and availability ----------------------------------------------------------------
 
     def state(self, unique_id: str) -> str | None:
-        """"on" / "off", or None when unknown (or no such entity)."""
+        """ "on" / "off", or None when unknown (or no such entity)."""
         return self.state_record(unique_id).value
 
     def state_record(self, unique_id: str) -> EntityState:
@@ -277,11 +278,11 @@ class Registry:
                 self._by_state_topic.setdefault(entity.state_topic, set()).add(uid)
             for topic in entity.availability_topics:
                 self._by_avail_topic.setdefault(topic, set()).add(uid)
+        self._wildcards = [t for t in (*self._by_state_topic, *self._by_avail_topic) if has_wildcard(t)]
 
-    @staticmethod
-    def _matching(index: Mapping[str, set[str]], topic: str) -> list[str]:
+    def _matching(self, index: Mapping[str, set[str]], topic: str) -> list[str]:
         found = set(index.get(topic, ()))
-        for sub, uids in index.items():
-            if has_wildcard(sub) and topic_matches(sub, topic):
-                found |= uids
+        for sub in self._wildcards:  # rare (a state_topic with + or #): exact topics need no scan
+            if sub in index and topic_matches(sub, topic):
+                found |= index[sub]
         return sorted(found)

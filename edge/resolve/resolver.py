@@ -64,6 +64,7 @@ def resolve(nlu: NluResult, devices: Sequence[NamedDevice], speaker_area: str = 
         in_area = [d for d in candidates if area_id(d.area) == area]
         noun = "lights" if domains == ("light",) else "devices"
         if not in_area:
-            return Resolution(entities=(), reason="nothing of that kind in the area", missing=f"{noun} in the {area.replace('_', ' ')}")
+            missing = f"{noun} in the {area.replace('_', ' ')}"
+            return Resolution(entities=(), reason="nothing of that kind in the area", missing=missing)
         return Resolution(entities=tuple(_ref(d) for d in in_area), reason="area" if said_area else "speaker's area")
     return Resolution(entities=(), reason="no name or area given", missing="that")

@@ -43,6 +43,8 @@ def respond(
         return "Sorry, I didn't understand that."
     if outcome is Outcome.NO_DEVICE:
         missing = resolution.missing if resolution else ""
+        if resolution and resolution.reason == "nothing of that kind in the area":
+            return f"There are no {missing}."
         return f"I couldn't find a device called {missing}." if missing and missing != "that" else "Which device do you mean?"
     if outcome is Outcome.UNSUPPORTED:
         return "Sorry, I can't do that yet."
