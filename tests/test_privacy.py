@@ -96,9 +96,10 @@ def test_the_loop_reaches_only_the_broker(broker, voices, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "HF_HUB_OFFLINE")}
     env["PYTHONPATH"] = str(REPO)
     trace = tmp_path / "trace.txt"
+    traced = ["-f", "-qq", "-e", "trace=connect,bind,getsockname,sendto,sendmsg", "-o", str(trace)]
     with SimHome(broker.host, broker.port):
         proc = subprocess.run(
-            [strace, "-f", "-qq", "-e", "trace=connect,bind,getsockname,sendto,sendmsg", "-o", str(trace), sys.executable, "-c", script],
+            [strace, *traced, sys.executable, "-c", script],
             capture_output=True, text=True, env=env, timeout=180,
         )
     assert proc.returncode == 0, proc.stderr[-2000:]

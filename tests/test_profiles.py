@@ -14,10 +14,10 @@ HARDWARE = Path(__file__).resolve().parents[1] / "hardware"
 
 # What each profile promises: (asr model, compute type, asr threads, asr beam size).
 EXPECTED = {
-    "pi4": ("tiny.en", "int8", 2, 3),
-    "pi5": ("tiny.en", "int8", 3, 3),
+    "pi4": ("tiny.en", "int8", 2, 5),
+    "pi5": ("tiny.en", "int8", 3, 5),
     "pi-zero-2w": ("tiny.en", "int8", 1, 1),
-    "jetson-orin-nano": ("base", "int8", 4, 3),
+    "jetson-orin-nano": ("base", "int8", 4, 5),
 }
 
 

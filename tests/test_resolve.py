@@ -65,3 +65,20 @@ def test_unknown_name_is_missing():
 
 def test_not_a_device_intent():
     assert resolve(nlu("HassGetCurrentTime"), HOME) is None
+
+
+def test_a_garbled_name_resolves_to_the_one_device_it_resembles():
+    res = resolve(NluResult("", "HassTurnOn", 0.5, {}, {"name": "kitchen lights"}), HOME)
+    assert ids(res) == ["k1"] and res.reason.startswith("sounds like")
+    assert 0.72 <= res.entities[0].score < 1.0
+
+
+def test_no_guess_between_two_close_devices():
+    res = resolve(NluResult("", "HassTurnOn", 0.5, {}, {"name": "light"}), HOME)
+    assert res.entities == () and res.missing == "light"
+
+
+def test_a_room_the_device_is_not_in_rules_it_out():
+    home = [Dev("b", "Bedroom Light", "light", "Bedroom")]
+    res = resolve(NluResult("", "HassTurnOn", 0.5, {}, {"name": "bathroom light"}), home)
+    assert res.entities == () and res.missing == "bathroom light"

@@ -68,7 +68,8 @@ class Transcriber:
             t0 = time.perf_counter()
             decoded = self._decoder.decode(samples, beam_size=self.beam_size, window_s=self.policy.window_s(clip_s))
             usable = _usable(decoded)
-            if not usable and decoded.window_s < FULL_WINDOW_S:
+            ran_away = not usable and any(h.text for h in decoded.hypotheses)  # not merely silence
+            if ran_away and decoded.window_s < FULL_WINDOW_S:
                 _LOG.info("runaway decoding with a %.1f s window (%r); decoding again with 30 s",
                           decoded.window_s, decoded.hypotheses[0].text[:80] if decoded.hypotheses else "")
                 decoded = self._decoder.decode(samples, beam_size=self.beam_size, window_s=FULL_WINDOW_S)

@@ -123,7 +123,7 @@ class TurnProcessor:
         _LOG.info("turn %s heard %r", turn.turn_id, asr.text)
 
         t0 = time.perf_counter()
-        nlu = self._nlu.interpret(asr.text, area=self.area)
+        nlu = self._interpret(asr)
         turn = dataclasses.replace(turn, nlu=nlu).with_timing(nlu=(time.perf_counter() - t0) * 1000)
         if nlu.intent is None:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NOT_UNDERSTOOD))
@@ -140,6 +140,18 @@ class TurnProcessor:
         if resolution is None or not resolution.entities:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_DEVICE))
         return self._finish(self._act(turn, nlu, command))
+
+    def _interpret(self, asr: AsrResult) -> NluResult:
+        """The best transcript first; when it matches no template fully, the ASR's other hypotheses."""
+        nlu = self._nlu.interpret(asr.text, area=self.area)
+        if nlu.confidence >= 1.0:
+            return nlu
+        for alternative in asr.alternatives:
+            other = self._nlu.interpret(strip_wake_phrase(alternative, self.wake_model), area=self.area)
+            if other.confidence >= 1.0:
+                _LOG.info("interpreted the ASR alternative %r instead of %r", other.text, asr.text)
+                return other
+        return nlu
 
     def _act(self, turn: Turn, nlu: NluResult, command: CapturedCommand) -> Turn:
         if not self._devices.connected:

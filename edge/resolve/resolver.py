@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol, Sequence
 
 from edge.nlu.templates import area_id
+from edge.resolve.fuzzy import best_match
 from edge.turn import EntityRef, NluResult, Resolution
 
 # Intents that act on devices, and the domains each can act on.
@@ -35,13 +36,24 @@ def _called(device: NamedDevice, name: str) -> bool:
     return device.name.casefold() == wanted or any(a.casefold() == wanted for a in device.aliases)
 
 
+def _sounds_like(said: str, candidates: Sequence[NamedDevice]) -> Resolution:
+    """A name no device has exactly: the one device it clearly resembles, or none."""
+    pairs = [(d.unique_id, n, d.area) for d in candidates for n in (d.name, *d.aliases)]
+    match = best_match(said, pairs)
+    if match is None:
+        return Resolution(entities=(), reason="no device has that name", missing=said)
+    uid, score = match
+    device = next(d for d in candidates if d.unique_id == uid)
+    return Resolution(entities=(_ref(device, score),), reason=f"sounds like {device.name!r}")
+
+
 def resolve(nlu: NluResult, devices: Sequence[NamedDevice], speaker_area: str = "") -> Resolution | None:
     """Devices meant by ``nlu``; None when the intent is not about devices."""
     if nlu.intent not in DEVICE_INTENTS:
         return None
-    if nlu.unmatched.get("name"):
-        return Resolution(entities=(), reason="no device has that name", missing=nlu.unmatched["name"])
     domains = DEVICE_INTENTS[nlu.intent]
+    if nlu.unmatched.get("name"):
+        return _sounds_like(nlu.unmatched["name"], [d for d in devices if d.domain in domains])
     slots = nlu.slots
     if slots.get("domain"):
         domains = tuple(d for d in domains if d == slots["domain"])
