@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import edge  # noqa: F401  (privacy environment before anything imports onnxruntime)
 from edge.config import Settings, load_settings
-from edge.errors import EdgeError
+from edge.errors import BrokerError, EdgeError
 from edge.turn import Turn
 
 _LOG = logging.getLogger("edge.cli")
@@ -163,6 +163,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from edge.demo import run_demo
 
+    if args.log_level is None:
+        args.log_level = "warning"  # the demo prints its own story; --log-level info shows every stage
     settings = _settings(args)
     return run_demo(settings, out_dir=Path(args.out), use_mic=not args.no_mic)
 
@@ -187,7 +189,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
     try:
         link.wait_for_discovery(settings.mqtt.discovery_wait_s)
         if not link.connected:
-            raise EdgeError(
+            raise BrokerError(
                 f"cannot reach the MQTT broker at {settings.mqtt.host}:{settings.mqtt.port}",
                 fix="start it (sudo systemctl start mosquitto) or set [mqtt] host/port in the config",
             )

@@ -66,7 +66,7 @@ def run_demo(settings: Settings, out_dir: Path, use_mic: bool = True) -> int:
         link.wait_for_discovery(settings.mqtt.discovery_wait_s)
         print(f"The simulated home has {len(link.registry.entities())} devices:")
         for e in sorted(link.registry.entities(), key=lambda e: (e.area or "", e.name)):
-            print(f"  {e.area or '-':<12} {e.name:<20} {e.domain:<7} {link.registry.state(e.unique_id)}")
+            print(f"  {e.area or '-':<12} {e.name:<26} {e.domain:<7} {link.registry.state(e.unique_id)}")
 
         mic = None
         if use_mic:
@@ -98,7 +98,7 @@ def run_demo(settings: Settings, out_dir: Path, use_mic: bool = True) -> int:
                 sink.wait()
         print("\nState of the simulated home now:")
         for e in sorted(link.registry.entities(), key=lambda e: (e.area or "", e.name)):
-            print(f"  {e.name:<20} {home.state(e.unique_id)}")
+            print(f"  {e.name:<26} {home.state(e.unique_id)}")
         if not speaker:
             print(f"\nNo speaker here: the answers are in {out_dir}/answer-*.wav")
         print(f"Every turn is logged in {settings.log.db_path()}")

@@ -55,3 +55,7 @@ class TurnLogError(EdgeError):
 
 class BrokerError(EdgeError):
     code = "broker"
+
+
+class ServiceError(EdgeError):
+    code = "service"

@@ -352,7 +352,7 @@ class DeviceLink:
         if other is not None and other.discovery_topic != topic:
             log.warning("unique_id %s from %s replaces the one from %s", entity.unique_id, topic, other.discovery_topic)
         if self._registry.add(entity):
-            where = f" in the {entity.area}" if entity.area else ""
+            where = f" in area {entity.area!r}" if entity.area else ""
             log.info("discovered %s %r%s (%s)", entity.domain, entity.name, where, entity.unique_id)
             if entity.value_template and not template_supported(entity.value_template):
                 log.warning("state of %r cannot be read: unsupported template %r", entity.name, entity.value_template)

@@ -24,7 +24,7 @@ import numpy as np
 from edge.config import Settings, default_cache_dir
 from edge.pipeline.front import FRAME_SAMPLES, AudioFront, CapturedCommand, ListenState
 from edge.pipeline.processor import TurnProcessor
-from edge.turn import Outcome, Turn
+from edge.turn import Turn
 
 _LOG = logging.getLogger("edge.pipeline")
 
@@ -172,6 +172,3 @@ class Assistant:
             commands.put(None)
             thread.join(timeout=10)
 
-
-def outcome_is_success(turn: Turn) -> bool:
-    return turn.outcome in (Outcome.DONE, Outcome.ANSWERED)

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from edge.audio.framing import Framer
 from edge.config import VadSettings
 from edge.vad import Endpointer, EndpointReason, EndpointState
 from edge.wake import Detection
@@ -65,7 +66,7 @@ class AudioFront:
             no_speech_timeout_s=vad_settings.no_speech_timeout_s,
         )
         self._preroll: collections.deque[np.ndarray] = collections.deque(maxlen=max(1, round(preroll_s / FRAME_S)))
-        self._pending = np.zeros(0, dtype=np.int16)
+        self._framer = Framer(FRAME_SAMPLES)
         self._captured: list[np.ndarray] = []
         self._detection: Detection | None = None
         # IDLE and LISTENING are set here; the owner sets THINKING/SPEAKING while a turn
@@ -73,12 +74,9 @@ class AudioFront:
         self.state = ListenState.IDLE
 
     def feed(self, audio: np.ndarray) -> list[CapturedCommand]:
-        buf = np.concatenate([self._pending, audio]) if self._pending.size else audio
-        n = len(buf) // FRAME_SAMPLES
-        self._pending = buf[n * FRAME_SAMPLES :].copy()
         out = []
-        for i in range(n):
-            command = self._frame(buf[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES])
+        for frame in self._framer.frames(audio):
+            command = self._frame(frame)
             if command is not None:
                 out.append(command)
         return out

@@ -28,13 +28,9 @@ import os
 import socket
 from typing import Mapping
 
-from edge.errors import EdgeError
+from edge.errors import ServiceError
 
 log = logging.getLogger(__name__)
-
-
-class ServiceError(EdgeError):
-    code = "service"
 
 
 def _address(value: str) -> str | bytes:

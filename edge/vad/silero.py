@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import edge  # noqa: F401  (ORT_DISABLE_TELEMETRY before onnxruntime)
+from edge.audio.framing import Framer
 from edge.errors import WakeError
 
 FRAME_SAMPLES = 1280
@@ -36,14 +37,11 @@ class SileroVad:
     def reset(self) -> None:
         self._h = np.zeros((2, 1, 64), dtype=np.float32)
         self._c = np.zeros((2, 1, 64), dtype=np.float32)
-        self._pending = np.zeros(0, dtype=np.int16)
+        self._framer = Framer(FRAME_SAMPLES)
 
     def process(self, audio: np.ndarray) -> list[float]:
         """Feed int16 samples of any length; return one probability per completed 80 ms frame."""
-        buf = np.concatenate([self._pending, audio]) if self._pending.size else audio
-        n = len(buf) // FRAME_SAMPLES
-        self._pending = buf[n * FRAME_SAMPLES :].copy()
-        return [self._frame(buf[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES]) for i in range(n)]
+        return [self._frame(frame) for frame in self._framer.frames(audio)]
 
     def _frame(self, frame: np.ndarray) -> float:
         probs = []

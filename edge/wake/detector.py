@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import edge  # noqa: F401  (ORT_DISABLE_TELEMETRY before onnxruntime)
+from edge.audio.framing import Framer
 from edge.errors import WakeError
 
 _LOG = logging.getLogger("edge.wake")
@@ -105,7 +106,7 @@ class WakeWordDetector:
         f.melspectrogram_buffer = np.ones((76, 32))
         f.accumulated_samples = 0
         f.feature_buffer = self._initial_features.copy()
-        self._pending = np.zeros(0, dtype=np.int16)
+        self._framer = Framer(FRAME_SAMPLES)
         self._frames = 0
         self._last_detection_s = -1e9
         self.last_score = 0.0
@@ -119,12 +120,9 @@ class WakeWordDetector:
         """Feed int16 samples of any length; return the detections they completed."""
         if audio.dtype != np.int16:
             raise WakeError(f"wake word audio must be int16, got {audio.dtype}", fix="convert with edge.audio.to_int16")
-        buf = np.concatenate([self._pending, audio]) if self._pending.size else audio
-        n = len(buf) // FRAME_SAMPLES
-        self._pending = buf[n * FRAME_SAMPLES :].copy()
         out = []
-        for i in range(n):
-            detection = self._frame(buf[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES])
+        for frame in self._framer.frames(audio):
+            detection = self._frame(frame)
             if detection:
                 out.append(detection)
         return out
