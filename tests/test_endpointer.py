@@ -1,3 +1,4 @@
+import pytest
 
 from edge.vad import Endpointer, EndpointReason, EndpointState
 
@@ -44,7 +45,23 @@ def test_max_length_caps_a_long_command():
     assert ep.reason is EndpointReason.MAX_LENGTH and n == 38  # first frame at or past 3.0 s
 
 
-def test_speech_already_going_on_counts_immediately():
-    ep = Endpointer(hangover_s=0.4)
-    feed(ep, [0.8, 0.8])
-    assert ep.state is EndpointState.SPEAKING
+def test_the_wake_words_tail_and_a_pause_do_not_end_the_command():
+    # the detection fired inside "Ale|xa": 3 frames of its tail, 1.6 s of silence, then the command
+    ep = Endpointer(hangover_s=0.4, wake_tail_max_s=0.6)
+    n = feed(ep, [0.9] * 3 + [0.0] * 20 + [0.9] * 10 + [0.0] * 10)
+    assert ep.reason is EndpointReason.END_OF_SPEECH
+    assert n == 3 + 20 + 10 + 5
+
+
+def test_one_breath_with_the_wake_word_counts_as_the_command():
+    ep = Endpointer(hangover_s=0.4, wake_tail_max_s=0.6)
+    feed(ep, [0.9] * 7)
+    assert ep.state is EndpointState.WAITING  # still could be the wake word's tail
+    feed(ep, [0.9])
+    assert ep.state is EndpointState.SPEAKING and ep.speech_s == pytest.approx(8 * F)
+
+
+def test_no_command_after_the_wake_words_tail_times_out():
+    ep = Endpointer(no_speech_timeout_s=2.0, wake_tail_max_s=0.6)
+    feed(ep, [0.9] * 4 + [0.0] * 40)
+    assert ep.reason is EndpointReason.NO_SPEECH

@@ -214,3 +214,29 @@ def test_broker_down_the_user_hears_it_and_the_loop_recovers(voices, tmp_path):
     finally:
         link.stop()
         outage.stop()
+
+
+@pytest.mark.parametrize(
+    "wake_clip, command, intent, outcome",
+    [
+        ("0.flac", "turn off lights in the Office", "HassTurnOff", Outcome.DONE),
+        ("5.flac", "turn off all of the lights in the Office", "HassTurnOff", Outcome.DONE),
+        ("10.flac", "what time is it", "HassGetCurrentTime", Outcome.ANSWERED),
+        ("20.flac", "what's the date", "HassGetCurrentDate", Outcome.ANSWERED),
+    ],
+)
+def test_real_recordings_with_a_pause_after_the_wake_word(loop, shared_data, wake_clip, command, intent, outcome):
+    """A real person's "alexa", then (after the silence both recordings carry) another's command."""
+    from edge.audio import read_audio
+
+    audio = np.concatenate(
+        [
+            read_audio(shared_data / "audio" / "wakeword" / "alexa" / wake_clip),
+            read_audio(shared_data / "audio" / "commands-real" / f"{command}.wav"),
+        ]
+    )
+    (turn,) = run(loop, audio)
+    assert turn.nlu.intent == intent
+    assert turn.outcome is outcome
+    if intent == "HassTurnOff":
+        assert [e.name for e in turn.resolution.entities] == ["Office Light"]

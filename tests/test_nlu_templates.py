@@ -45,8 +45,9 @@ def test_unknown_device_is_reported_as_said(matcher):
     assert r.unmatched == {"name": "garage light"}
 
 
-def test_chatter_is_not_understood(matcher):
-    r = matcher.interpret("hello there how are you")
+@pytest.mark.parametrize("text", ["hello there how are you", "Our legs are", "the garage light"])
+def test_chatter_is_not_understood(matcher, text):
+    r = matcher.interpret(text)
     assert r.intent is None and r.confidence == 0.0
 
 

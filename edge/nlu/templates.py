@@ -117,6 +117,8 @@ class TemplateMatcher:
             if not said or result.text_chunks_matched == 0:
                 continue
             said = re.sub(r"^(the|my|a)\s+", "", said, flags=re.IGNORECASE)
+            if not _words(clean) - _words(said) - _ARTICLES:
+                continue  # only a name and articles ("our legs are"): not a request for a device
             score = (result.text_chunks_matched, -len(said))
             if best is None or score > best[0]:
                 best = (score, result, said)
@@ -131,6 +133,13 @@ class TemplateMatcher:
             text=clean, intent=result.intent.name, confidence=0.5, slots=slots, unmatched={"name": said},
             source="hassil",
         )
+
+
+_ARTICLES = frozenset("the a an my our your this that these those".split())
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9']+", text.casefold()))
 
 
 def _slot_value(value: Any) -> Any:
