@@ -74,7 +74,7 @@ class WakeSettings:
     model: str = "alexa"  # alexa | hey_jarvis | hey_mycroft | path/to/model.onnx
     threshold: float = 0.5
     refractory_s: float = 2.0  # ignore further detections this long after one
-    preroll_s: float = 0.5  # audio kept from before the detection, handed to ASR
+    preroll_s: float = 1.0  # audio before the detection handed to ASR: the whole wake word, which is then stripped
     threads: int = 1
 
 

@@ -382,3 +382,20 @@ def test_base_assembles_loads_and_transcribes(tmp_path: Path) -> None:
     assert result.model == "base"
     assert not [p for p in (cache / "whisper-base").iterdir() if p.name.endswith(".tmp")]
     assert os.access(cache / "whisper-base" / "model.bin", os.R_OK)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Turn off all of the lights in the office Turn off all of the lights in", "Turn off all of the lights in the office"),
+        ("turn off lights in the office, turn off lights in the", "turn off lights in the office"),
+        ("what time is it what time is it", "what time is it"),
+        ("no no", "no no"),
+        ("set a timer for 5 minutes and 5 minutes", "set a timer for 5 minutes and 5 minutes"),
+        ("turn on the kitchen light", "turn on the kitchen light"),
+    ],
+)
+def test_a_repeated_tail_is_trimmed(text: str, expected: str) -> None:
+    from edge.asr.bias import trim_repetition
+
+    assert trim_repetition(text) == expected

@@ -86,6 +86,19 @@ def covered_words(text: str, phrases: Iterable[tuple[str, ...]]) -> int:
     return total
 
 
+def trim_repetition(text: str, min_words: int = 3) -> str:
+    """Cut a tail that repeats earlier words: Whisper, given a short window, often says the
+    command again ("turn off the lights in the office turn off the lights in"). The first copy
+    is kept; a tail of fewer than ``min_words`` words is left alone ("no no")."""
+    tokens = text.split()
+    norm = [re.sub(r"[^\w']", "", t.casefold()) for t in tokens]
+    for j in range(min_words, len(norm) - min_words + 1):
+        tail = norm[j:]
+        if any(norm[i : i + len(tail)] == tail for i in range(0, j - min_words + 1)):
+            return " ".join(tokens[:j]).rstrip(",;:")
+    return text
+
+
 def is_degenerate(text: str, n_tokens: int, max_new_tokens: int) -> bool:
     """Whisper's failure mode: the same words over and over, or decoding that hit the token cap."""
     if n_tokens >= max_new_tokens:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -10,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from edge.asr.bias import DEFAULT_WORD_BONUS, Hypothesis, distinct_texts, is_degenerate, rank
+from edge.asr.bias import DEFAULT_WORD_BONUS, Hypothesis, distinct_texts, is_degenerate, rank, trim_repetition
 from edge.asr.models import resolve_model_dir
 from edge.asr.whisper import FULL_WINDOW_S, SAMPLE_RATE, Decoded, WhisperDecoder, WindowPolicy
 from edge.config import AsrSettings
@@ -97,7 +98,15 @@ class Transcriber:
 
 
 def _usable(decoded: Decoded) -> list[Hypothesis]:
-    return [h for h in decoded.hypotheses if h.text and not is_degenerate(h.text, h.n_tokens, decoded.max_new_tokens)]
+    """Hypotheses worth ranking: a tail that repeats the command is cut off; other runaways are dropped."""
+    usable = []
+    for h in decoded.hypotheses:
+        trimmed = trim_repetition(h.text)
+        if trimmed != h.text:
+            usable.append(dataclasses.replace(h, text=trimmed))
+        elif h.text and not is_degenerate(h.text, h.n_tokens, decoded.max_new_tokens):
+            usable.append(h)
+    return usable
 
 
 def _as_mono_float32(audio: np.ndarray) -> np.ndarray:
