@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._common import SHARED_DATA, summary  # noqa: E402
-
 import edge  # noqa: E402,F401
+from benchmarks._common import SHARED_DATA, summary  # noqa: E402
 
 COMMANDS = {
     "turn off lights in the Office": ("HassTurnOff", "done"),
