@@ -94,7 +94,7 @@ def test_tasmota_state_through_template() -> None:
     assert read_state(e, '{"Time":"2024-01-01T00:00:00","Dimmer":40}') is None
 
 
-@pytest.mark.parametrize("service", ["toggle", "open_cover", "set_temperature"])
+@pytest.mark.parametrize("service", ["lock", "open_cover", "set_temperature", "press"])
 def test_unsupported_services_raise(service: str) -> None:
     e = make("light", {"cmd_t": "l/set"})
     with pytest.raises(CommandError) as info:

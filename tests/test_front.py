@@ -47,9 +47,22 @@ def test_captures_preroll_and_command_until_the_hangover():
     (cmd,) = run(front, 40)
     assert cmd.reason is EndpointReason.END_OF_SPEECH
     first_frame = cmd.audio[0]
-    assert first_frame == 5  # 5 frames of pre-roll: frames 5..9 (0-based values), detection in frame 10 (1-based)
-    assert len(cmd.audio) == (5 + 10 + 5) * FRAME  # pre-roll + speech + hangover
+    # pre-roll (5 silent frames) + speech + hangover (5 silent frames): runs this short stay whole
+    assert first_frame == 5
+    assert len(cmd.audio) == (5 + 10 + 5) * FRAME
     assert front.state is ListenState.THINKING
+
+
+def test_a_long_pause_inside_the_command_is_shortened_for_asr():
+    # wake word (frames 2-3, detected in 3), 2 s of silence (4-28), the command (29-38)
+    speech = set(range(3, 5)) | set(range(30, 40))  # the scripted VAD counts frames from 1
+    front = AudioFront(ScriptedWake({4}), ScriptedVad(speech), VadSettings(), preroll_s=0.16)
+    (cmd,) = run(front, 60)
+    values = [int(v) for v in cmd.audio[::FRAME]]
+    assert values[:2] == [2, 3]  # the pre-roll: the wake word
+    assert values[2:7] == [4, 5, 26, 27, 28]  # the pause: 2 frames after the wake word, 3 before the command
+    assert values[7:17] == list(range(29, 39))  # then the command
+    assert len(values) == 2 + 5 + 10 + 5  # and the hangover
 
 
 def test_wake_words_are_ignored_until_released():
@@ -77,6 +90,15 @@ def test_chunk_size_does_not_matter():
 
     a, b = capture(1280), capture(777)
     assert len(a) == len(b) == 1 and np.array_equal(a[0].audio, b[0].audio)
+
+
+def test_drop_leading_fragment():
+    from edge.pipeline.processor import drop_leading_fragment
+
+    assert drop_leading_fragment("Elect. Turn off the lights in the office.") == "Turn off the lights in the office."
+    assert drop_leading_fragment("Like sir, what's the date?") == "what's the date?"
+    assert drop_leading_fragment("turn off the lights") == ""
+    assert drop_leading_fragment("Well then I think, turn it off") == ""  # more than two words: not a wake word
 
 
 def test_strip_wake_phrase():

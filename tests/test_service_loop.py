@@ -48,7 +48,11 @@ def test_the_service_loop_acts_logs_and_stops(broker, voices, tmp_path):
     from edge.turnlog import TurnLog
 
     settings = settings_from_dict(
-        {"mqtt": {"host": broker.host, "port": broker.port}, "speaker": {"area": "Kitchen"}, "log": {"db": str(tmp_path / "t.db")}}
+        {
+            "mqtt": {"host": broker.host, "port": broker.port},
+            "speaker": {"area": "Kitchen"},
+            "log": {"db": str(tmp_path / "t.db")},
+        }
     )
     audio = np.concatenate([np.zeros(16000, np.float32), voices.piper("Alexa, turn on the hallway light.")])
     mic = RecordingMic(audio, pace_s=0.005)

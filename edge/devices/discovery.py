@@ -5,7 +5,8 @@ JSON; abbreviated keys are expanded (``edge.devices.abbreviations``) and the
 ``~`` base topic is substituted as Home Assistant does, so Zigbee2MQTT,
 Tasmota and ESPHome configs read the same. An empty payload (or ``{}``) removes
 the entity. A component edge cannot use yet is ``Skipped`` with a reason; a
-malformed message raises ``DiscoveryError`` (the caller logs it and goes on).
+malformed message (bad JSON, wrong types, missing topics, too large) raises
+``DiscoveryError``, and nothing else: the caller logs it and goes on.
 No I/O, no clock.
 """
 
@@ -91,7 +92,7 @@ def parse_discovery(topic: str, payload: bytes | str, prefix: str = "homeassista
         entity = Entity(domain=where.component, discovery_topic=topic, config=config, **common, **fields)
     except ConfigProblem as exc:
         raise DiscoveryError(topic, str(exc)) from exc
-    if not entity.state_topic and not entity.optimistic:
+    if not entity.state_topics and not entity.optimistic:
         entity = replace(entity, optimistic=True)  # nothing will ever confirm a command
     return Discovered(where, entity)
 

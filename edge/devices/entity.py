@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from edge.devices.details import Detail
 from edge.turn import EntityRef
 
 ON = "on"
@@ -29,8 +30,11 @@ class Entity:
 
     ``name`` is what people call it (the entity name, else the device name, as
     Zigbee2MQTT sends ``name: null``); ``area`` is the device's suggested area
-    in display form ("living room"). ``config`` is the discovery payload after
-    abbreviation expansion and ``~`` substitution, for fields not lifted here.
+    in display form ("living room"). ``features`` names what it can do
+    (``edge.devices.details``: "brightness", "set_position"...); ``detail`` is the
+    domain's typed config (``LightDetail``, ``CoverDetail``...). ``config`` is the
+    discovery payload after abbreviation expansion and ``~`` substitution, for
+    fields not lifted here.
     """
 
     unique_id: str
@@ -52,6 +56,10 @@ class Entity:
     optimistic: bool = False  # no confirmation possible (no state topic, or the device says so)
     retain: bool = False  # publish commands retained (HA's "retain" option)
     discovery_topic: str = ""  # where this entity's config came from
+    device_class: str = ""  # "garage", "door", "temperature", "humidity"... ("" = none)
+    unit: str = ""  # unit_of_measurement (sensor) or temperature_unit (climate)
+    features: frozenset[str] = frozenset()
+    detail: Detail | None = None
     config: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -63,11 +71,20 @@ class Entity:
         return tuple(a.topic for a in self.availability)
 
     @property
+    def state_topics(self) -> tuple[str, ...]:
+        """Every topic that carries part of this entity's state (state, brightness, position...)."""
+        extra = self.detail.state_topics if self.detail is not None else ()
+        return tuple(dict.fromkeys(t for t in (self.state_topic, *extra) if t))
+
+    @property
     def topics(self) -> tuple[str, ...]:
         """Every topic this entity reports on (state and availability), for subscribing."""
-        found = [self.state_topic] if self.state_topic else []
+        found = list(self.state_topics)
         found += [t for t in self.availability_topics if t not in found]
         return tuple(found)
+
+    def supports(self, feature: str) -> bool:
+        return feature in self.features
 
     def to_ref(self, score: float = 1.0) -> EntityRef:
         return EntityRef(unique_id=self.unique_id, name=self.name, area=self.area, domain=self.domain, score=score)

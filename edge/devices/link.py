@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import ssl
 import threading
 import time
@@ -50,9 +51,22 @@ class LinkState(str, enum.Enum):
 class DeviceLink:
     """Discovery, state and commands over one MQTT connection (paho-mqtt 2.x, own network thread)."""
 
-    def __init__(self, settings: MqttSettings, client_id: str, *, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        settings: MqttSettings,
+        client_id: str,
+        *,
+        registry: Registry | None = None,
+        registry_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        """registry_path: persist the discovered entities there (None: not persisted); not with registry."""
+        if registry is not None and registry_path is not None:
+            raise DeviceError(
+                "DeviceLink takes a registry or a registry_path, not both",
+                fix="pass Registry(path) as registry, or only registry_path",
+            )
         self._settings = settings
-        self._registry = registry if registry is not None else Registry()
+        self._registry = registry if registry is not None else Registry(registry_path)
         self._prefix = settings.discovery_prefix.rstrip("/")
         self._discovery_subs = (f"{self._prefix}/+/+/config", f"{self._prefix}/+/+/+/config")
         self._lock = threading.RLock()
@@ -177,14 +191,18 @@ class DeviceLink:
                 self._cond.wait(max(remaining, 0.001))
 
     def publish_command(self, entity: Entity | str, service: str, data: Mapping[str, Any] | None = None) -> PendingAction:
-        """Publish a service call ("turn_on", "turn_off") to the entity's command topic at QoS 1.
+        """Publish a service call to the entity's command topic(s) at QoS 1.
 
+        Services: turn_on / turn_off / toggle (light with brightness, brightness_pct,
+        color_temp_kelvin, rgb_color; fan with percentage), set_percentage,
+        set_temperature / set_hvac_mode, open_cover / close_cover / stop_cover /
+        set_cover_position, lock / unlock / open, press (button), activate (scene).
         Returns at once; ``PendingAction.wait()`` gives the ActionResult. Raises
         DeviceUnreachableError when the broker is not connected (nothing is
-        queued for later), CommandError for a service the entity lacks.
+        queued for later), CommandError for a service or data the entity lacks.
         """
         target = self._resolve(entity)
-        command = build_command(target, service, data)
+        command = build_command(target, service, data, current_state=self._registry.state(target.unique_id))
         if not self.connected:
             raise DeviceUnreachableError(
                 f"cannot reach the MQTT broker at {self.address}, so {target.name!r} was not switched",
@@ -196,16 +214,18 @@ class DeviceLink:
             self._pending = [p for p in self._pending if now - p.published_monotonic < _PENDING_MAX_AGE_S]
             self._pending.append(action)
         action.published_monotonic = time.monotonic()
-        info = self._client.publish(command.topic, command.payload, qos=_COMMAND_QOS, retain=command.retain)
-        if info.rc != mqtt.MQTT_ERR_SUCCESS:
-            self._forget(action)
-            raise DeviceUnreachableError(
-                f"publishing to {command.topic} failed ({mqtt.error_string(info.rc)}); {target.name!r} was not switched",
-                fix="check the broker connection; edge reconnects by itself",
-            )
-        log.debug("published %r to %s for %s (%s)", command.payload, command.topic, target.unique_id, service)
-        if target.optimistic and command.expected_state is not None:
-            self._registry.set_state(target.unique_id, command.expected_state, command.payload)
+        for message in command.publishes:
+            info = self._client.publish(message.topic, message.payload, qos=_COMMAND_QOS, retain=message.retain)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                self._forget(action)
+                raise DeviceUnreachableError(
+                    f"publishing to {message.topic} failed ({mqtt.error_string(info.rc)}); {target.name!r} was not switched",
+                    fix="check the broker connection; edge reconnects by itself",
+                )
+            log.debug("published %r to %s for %s (%s)", message.payload, message.topic, target.unique_id, service)
+        if not command.confirmable:  # nothing will report it (no state topic, a button, a scene)
+            if command.expected_state is not None or command.expected:
+                self._registry.set_state(target.unique_id, command.expected_state, command.payload, dict(command.expected))
             action._resolve_optimistic()
         return action
 

@@ -5,30 +5,67 @@ The MQTT network thread writes (``add``, ``apply_message``), the pipeline reads
 a device that is already on still answers an "on" command with "on", and that
 answer is the confirmation. Listeners run on the writer's thread, outside the
 lock; an exception in one is logged and does not stop the others.
+
+With a ``path`` the discovered entities persist across restarts
+(``edge.devices.store``): they are known at start, before the broker answers.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 import time
-from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
 
 from edge.devices import domains
 from edge.devices.entity import Entity
+from edge.devices.store import EntityStore
 from edge.devices.templates import render
 from edge.devices.topics import has_wildcard, topic_matches
 
 log = logging.getLogger("edge.devices")
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
 
 @dataclass(frozen=True, slots=True)
 class EntityState:
-    value: str | None = None  # "on" | "off" | None (unknown)
-    raw: str | None = None  # the last state payload as received
+    """The normalised state of one entity; None = not reported (yet).
+
+    ``value`` is the domain's state: "on" / "off" (light, switch, fan,
+    binary_sensor), "open" / "closed" / "opening" / "closing" (cover), "locked" /
+    "unlocked" / "locking" / "unlocking" / "jammed" (lock), the HVAC mode
+    (climate), the reading as text (sensor); buttons and scenes have none.
+    """
+
+    value: str | None = None
+    raw: str | None = None  # the last state payload as received (on any of the entity's state topics)
     updated_monotonic: float | None = None
+    brightness_pct: int | None = None  # light, 0..100
+    color_temp_kelvin: int | None = None  # light
+    rgb_color: tuple[int, int, int] | None = None  # light
+    percentage: int | None = None  # fan speed, 0..100
+    position: int | None = None  # cover, 0 (closed) .. 100 (open)
+    current_temperature: float | None = None  # climate
+    target_temperature: float | None = None  # climate
+    hvac_mode: str | None = None  # climate
+    unit: str = ""  # sensor unit / climate temperature unit
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The attributes that are known (not None), by name."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in ("value", "raw", "updated_monotonic") and getattr(self, f.name) not in (None, "")
+        }
+
+
+STATE_ATTRIBUTES = frozenset(f.name for f in dataclasses.fields(EntityState)) - {"raw", "updated_monotonic"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +78,8 @@ class StateReport:
     previous: str | None  # the state before this message
     received_monotonic: float
     optimistic: bool = False  # set by edge itself, not reported by the device
+    attributes: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # other fields this message set (brightness_pct...)
+    state: EntityState | None = None  # the entity's whole state after this message
 
     @property
     def changed(self) -> bool:
@@ -64,7 +103,9 @@ def _decode(payload: bytes | str) -> str:
 
 
 class Registry:
-    def __init__(self) -> None:
+    """Entities, state and availability; ``path`` (None: none) persists the entities across restarts."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self._lock = threading.RLock()
         self._discovered: dict[str, Entity] = {}  # as discovered
         self._entities: dict[str, Entity] = {}  # with overrides applied
@@ -76,18 +117,43 @@ class Registry:
         self._by_avail_topic: dict[str, set[str]] = {}
         self._wildcards: list[str] = []
         self._listeners: list[Listener] = []
+        self._store = EntityStore(path) if path is not None else None
+        if self._store is not None:
+            for entity in self._store.load():
+                self._discovered[entity.unique_id] = entity
+                self._entities[entity.unique_id] = entity
+                self._states[entity.unique_id] = EntityState()
+            self._reindex()
+            if self._discovered:
+                log.info("loaded %d entities from %s", len(self._discovered), self._store.path)
+
+    @property
+    def path(self) -> str | None:
+        """The persistence file (None: entities are not persisted)."""
+        return None if self._store is None else str(self._store.path)
+
+    def _save(self) -> None:
+        if self._store is None:
+            return
+        with self._lock:
+            snapshot = list(self._discovered.values())
+        self._store.save(snapshot)
 
     # --- entities ------------------------------------------------------------------------------
 
     def add(self, entity: Entity) -> bool:
         """Add or update an entity; True when it is new. State and availability survive an update."""
         with self._lock:
-            new = entity.unique_id not in self._discovered
+            old = self._discovered.get(entity.unique_id)
+            new = old is None
             self._discovered[entity.unique_id] = entity
             self._entities[entity.unique_id] = self._apply_override(entity)
             self._states.setdefault(entity.unique_id, EntityState())
             self._reindex()
-            return new
+            changed = old is None or old != entity or dict(old.config) != dict(entity.config)
+        if changed:
+            self._save()
+        return new
 
     update = add
 
@@ -99,7 +165,9 @@ class Registry:
             self._avail.pop(unique_id, None)
             self._avail_latest.pop(unique_id, None)
             self._reindex()
-            return entity
+        if entity is not None:
+            self._save()
+        return entity
 
     def remove_by_discovery_topic(self, topic: str) -> Entity | None:
         """Remove the entity whose config came from topic (an empty discovery payload)."""
@@ -171,7 +239,7 @@ class Registry:
     # --- state and availability ----------------------------------------------------------------
 
     def state(self, unique_id: str) -> str | None:
-        """ "on" / "off", or None when unknown (or no such entity)."""
+        """The normalised state ("on" / "off", "open", "locked", a reading...), None when unknown."""
         return self.state_record(unique_id).value
 
     def state_record(self, unique_id: str) -> EntityState:
@@ -193,29 +261,56 @@ class Registry:
                 return any(seen.values())
             return self._avail_latest.get(unique_id, False)
 
-    def set_state(self, unique_id: str, value: str, raw: str | None = None) -> None:
-        """Record a state edge assumed itself (an optimistic command); listeners are told."""
+    def set_state(
+        self, unique_id: str, value: str | None, raw: str | None = None, attributes: Mapping[str, Any] | None = None
+    ) -> None:
+        """Record a state edge assumed itself (an optimistic command); listeners are told.
+
+        value None keeps the current state; attributes are EntityState fields ("target_temperature"...).
+        """
         now = time.monotonic()
+        changes = {k: v for k, v in (attributes or {}).items() if k in STATE_ATTRIBUTES and k != "value"}
         with self._lock:
             if unique_id not in self._entities:
                 return
-            previous = self._states.get(unique_id, EntityState()).value
-            self._states[unique_id] = EntityState(value, raw, now)
-        self._notify([StateReport(unique_id, value, raw or "", previous, now, optimistic=True)])
+            old = self._states.get(unique_id, EntityState())
+            new = dataclasses.replace(
+                old, value=value if value is not None else old.value, raw=raw, updated_monotonic=now, **changes
+            )
+            self._states[unique_id] = new
+        report = StateReport(
+            unique_id, value, raw or "", old.value, now, optimistic=True, attributes=MappingProxyType(changes), state=new
+        )
+        self._notify([report])
 
     def apply_state_message(self, topic: str, payload: bytes | str) -> tuple[str, ...]:
-        """Update every entity whose state topic this is; returns their unique ids."""
+        """Update every entity with a state topic matching topic; returns their unique ids.
+
+        A payload an entity cannot read (garbage, wrong types) changes nothing but ``raw``: it is
+        logged at debug level, never raised.
+        """
         now = time.monotonic()
         text = _decode(payload)
         reports: list[StateReport] = []
         with self._lock:
             for uid in self._matching(self._by_state_topic, topic):
                 entity = self._entities[uid]
-                value = domains.read_state(entity, text)
                 old = self._states.get(uid, EntityState())
+                try:
+                    changes = domains.read_update(entity, topic, text, old.position)
+                except Exception:  # a domain bug must not stop the other entities on this topic
+                    log.exception("cannot read the state of %s from %s", uid, topic)
+                    changes = {}
+                if not changes:
+                    log.debug("no usable state for %s in %.80r on %s", uid, text, topic)
+                changes = {k: v for k, v in changes.items() if k in STATE_ATTRIBUTES}
+                value = changes.pop("value", None)
                 # A message without a usable state (e.g. a brightness-only report) keeps the last one.
-                self._states[uid] = EntityState(value if value is not None else old.value, text, now)
-                reports.append(StateReport(uid, value, text, old.value, now))
+                new = dataclasses.replace(
+                    old, value=value if value is not None else old.value, raw=text, updated_monotonic=now, **changes
+                )
+                self._states[uid] = new
+                reports.append(StateReport(uid, value, text, old.value, now, attributes=MappingProxyType(changes), state=new))
         self._notify(reports)
         return tuple(r.unique_id for r in reports)
 
@@ -274,8 +369,8 @@ class Registry:
         self._by_state_topic = {}
         self._by_avail_topic = {}
         for uid, entity in self._entities.items():
-            if entity.state_topic:
-                self._by_state_topic.setdefault(entity.state_topic, set()).add(uid)
+            for topic in entity.state_topics:
+                self._by_state_topic.setdefault(topic, set()).add(uid)
             for topic in entity.availability_topics:
                 self._by_avail_topic.setdefault(topic, set()).add(uid)
         self._wildcards = [t for t in (*self._by_state_topic, *self._by_avail_topic) if has_wildcard(t)]

@@ -25,6 +25,10 @@ _LOG = logging.getLogger("edge.pipeline")
 
 FRAME_SAMPLES = 1280
 FRAME_S = FRAME_SAMPLES / 16000
+# Longer silences inside a command lose their middle before ASR: the frames next to speech stay,
+# they carry soft onsets and endings the VAD scores as silence ("t" of "turn").
+KEEP_BEFORE_SPEECH = 3
+KEEP_AFTER_SPEECH = 2
 
 
 class ListenState(str, enum.Enum):
@@ -53,6 +57,26 @@ class CapturedCommand:
     speech_s: float  # speech heard after the wake word
 
 
+def collapse_silence(frames: list[tuple[np.ndarray, float]], threshold: float) -> np.ndarray:
+    """The frames with the middle of every long silence cut out.
+
+    A pause between the wake word and the command ("Alexa ... turn on the light") makes
+    Whisper stop after "Alexa"; a pause of 0.4 s keeps the words apart without that.
+    """
+    kept: list[np.ndarray] = []
+    run: list[np.ndarray] = []
+    for frame, prob in frames:
+        if prob < threshold:
+            run.append(frame)
+            continue
+        if len(run) > KEEP_AFTER_SPEECH + KEEP_BEFORE_SPEECH:
+            run = run[:KEEP_AFTER_SPEECH] + run[-KEEP_BEFORE_SPEECH:]
+        kept += run + [frame]
+        run = []
+    kept += run[: KEEP_AFTER_SPEECH + KEEP_BEFORE_SPEECH]  # trailing silence: the hangover, shortened
+    return np.concatenate(kept) if kept else np.zeros(0, dtype=np.int16)
+
+
 class AudioFront:
     """Feed audio with ``feed``; it returns the commands that chunk completed."""
 
@@ -65,9 +89,11 @@ class AudioFront:
             max_command_s=vad_settings.max_command_s,
             no_speech_timeout_s=vad_settings.no_speech_timeout_s,
         )
-        self._preroll: collections.deque[np.ndarray] = collections.deque(maxlen=max(1, round(preroll_s / FRAME_S)))
+        self._threshold = vad_settings.threshold
+        # (frame, speech probability) of the last preroll_s of audio
+        self._preroll: collections.deque[tuple[np.ndarray, float]] = collections.deque(maxlen=max(1, round(preroll_s / FRAME_S)))
         self._framer = Framer(FRAME_SAMPLES)
-        self._captured: list[np.ndarray] = []
+        self._captured: list[tuple[np.ndarray, float]] = []
         self._detection: Detection | None = None
         # IDLE and LISTENING are set here; the owner sets THINKING/SPEAKING while a turn
         # is processed and calls release() when it is over. Wake words are ignored meanwhile.
@@ -85,11 +111,11 @@ class AudioFront:
         detections = self._wake.process(frame)
         (speech_prob,) = self._vad.process(frame)
         if self.state is ListenState.LISTENING:
-            self._captured.append(frame)
+            self._captured.append((frame, speech_prob))
             if self._endpointer.process(FRAME_S, speech_prob) is EndpointState.DONE:
                 return self._finish()
             return None
-        self._preroll.append(frame)
+        self._preroll.append((frame, speech_prob))
         if detections and self.state is ListenState.IDLE:
             self._start(detections[0])
         elif detections:
@@ -110,7 +136,7 @@ class AudioFront:
         reason = self._endpointer.reason or EndpointReason.END_OF_SPEECH
         command = CapturedCommand(
             wake=self._detection,
-            audio=np.concatenate(self._captured),
+            audio=collapse_silence(self._captured, self._threshold),
             reason=reason,
             ended_monotonic=time.monotonic(),
             speech_s=self._endpointer.speech_s,

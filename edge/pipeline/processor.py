@@ -58,6 +58,12 @@ def strip_wake_phrase(text: str, wake_model: str) -> str:
     return stripped.strip()
 
 
+def drop_leading_fragment(text: str, max_words: int = 2) -> str:
+    """"Elect. Turn off the lights" -> "Turn off the lights"; "" when there is no such fragment."""
+    m = re.match(r"^\s*((?:[\w']+\s*){1,%d})[.,!?;:]\s+(\S.*)$" % max_words, text)
+    return m.group(2) if m else ""
+
+
 def vocabulary_of(entities: Sequence[Any]) -> list[VocabularyEntry]:
     entries = []
     for e in entities:
@@ -142,14 +148,17 @@ class TurnProcessor:
         return self._finish(self._act(turn, nlu, command))
 
     def _interpret(self, asr: AsrResult) -> NluResult:
-        """The best transcript first; when it matches no template fully, the ASR's other hypotheses."""
+        """The best transcript first; when it matches no template fully, the ASR's other hypotheses,
+        then each without a garbled wake word Whisper wrote as a sentence of its own ("Elect. Turn ...")."""
         nlu = self._nlu.interpret(asr.text, area=self.area)
         if nlu.confidence >= 1.0:
             return nlu
-        for alternative in asr.alternatives:
-            other = self._nlu.interpret(strip_wake_phrase(alternative, self.wake_model), area=self.area)
+        candidates = [strip_wake_phrase(a, self.wake_model) for a in asr.alternatives]
+        candidates += [t for t in map(drop_leading_fragment, [asr.text, *candidates]) if t]
+        for text in candidates:
+            other = self._nlu.interpret(text, area=self.area)
             if other.confidence >= 1.0:
-                _LOG.info("interpreted the ASR alternative %r instead of %r", other.text, asr.text)
+                _LOG.info("interpreted %r instead of %r", other.text, asr.text)
                 return other
         return nlu
 

@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--prefix", default="homeassistant", help="discovery prefix (default homeassistant)")
     parser.add_argument("--root", default="edgesim", help="root of the devices' own topics (default edgesim)")
     parser.add_argument("--delay-ms", type=float, default=20.0, help="state report delay after a command")
+    parser.add_argument("--travel-s", type=float, default=3.0, help="garage door / blinds travel time (default 3 s)")
+    parser.add_argument("--tick-s", type=float, default=1.0, help="how often thermostats and ovens change (default 1 s)")
     parser.add_argument("--clear", action="store_true", help="remove the retained discovery and state on exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every command")
     return parser
@@ -39,12 +41,13 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    home = SimHome(args.host, args.port, args.prefix, default_devices(args.root), delay_s=args.delay_ms / 1000.0)
+    devices = default_devices(args.root, travel_s=args.travel_s)
+    home = SimHome(args.host, args.port, args.prefix, devices, delay_s=args.delay_ms / 1000.0, tick_s=args.tick_s)
     try:
         home.start(wait_s=None)  # the broker may come up later: paho keeps retrying
         for device in home.devices:
             logging.getLogger("edge.sim").info(
-                "%-9s %-28s %-12s %s", device.component, device.name or device.device_name, device.area, device.unique_id
+                "%-13s %-28s %-12s %s", device.component, device.name or device.device_name, device.area, device.unique_id
             )
         while not done.wait(0.5):
             pass

@@ -4,8 +4,10 @@ Each device builds its discovery config the way a real firmware does: full
 keys (most integrations), abbreviated keys (Tasmota, ESPHome), the ``~`` base
 topic (Tasmota, Zigbee2MQTT-style), ``name: null`` with the device's name
 (Zigbee2MQTT). A device obeys commands on its command topic and reports its
-state; the home publishes what it returns. A new domain (fan, climate, cover,
-lock, sensor...) is one more ``SimDevice`` subclass.
+state; the home publishes what it returns. A device that takes time schedules
+later reports with ``later()``; one that changes by itself overrides ``tick()``.
+Lights and switches are here; the other domains are in ``edge.sim.appliances``,
+the default house in ``edge.sim.house``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from edge.devices.abbreviations import ABBREVIATIONS, DEVICE_ABBREVIATIONS, abbreviate
 from edge.devices.entity import OFF, ON
@@ -95,6 +97,7 @@ class SimDevice(ABC):
         self.delay_s = delay_s  # None: the home's delay
         self._lock = threading.Lock()
         self._received: list[str] = []
+        self._timers: list[tuple[float, Callable[[], list[Message]]]] = []
 
     @property
     def object_id(self) -> str:
@@ -164,6 +167,31 @@ class SimDevice(ABC):
         with self._lock:
             self._received.append(payload)
             return self.state_messages() if self.apply_command(topic, payload) else []
+
+    # --- time -------------------------------------------------------------------------------
+
+    ticks: ClassVar[bool] = False  # True: the home calls tick() every tick_s
+
+    def tick(self, dt_s: float) -> list[Message]:
+        """Change by itself over dt_s (lock held); the state messages to publish now."""
+        return []
+
+    def later(self, delay_s: float, action: Callable[[], list[Message]]) -> None:
+        """Run action (lock held) delay_s after now and publish what it returns; call with the lock held."""
+        self._timers.append((delay_s, action))
+
+    def take_timers(self) -> list[tuple[float, Callable[[], list[Message]]]]:
+        with self._lock:
+            timers, self._timers = self._timers, []
+            return timers
+
+    def run_timer(self, action: Callable[[], list[Message]]) -> list[Message]:
+        with self._lock:
+            return action()
+
+    def run_tick(self, dt_s: float) -> list[Message]:
+        with self._lock:
+            return self.tick(dt_s)
 
     def current_state_messages(self) -> list[Message]:
         with self._lock:
@@ -264,16 +292,89 @@ class SimOnOff(SimPowered):
 
 
 class SimLight(SimOnOff):
-    """A light with the default schema (reports its payload_on / payload_off)."""
+    """A light with the default schema: payload_on / payload_off, and optionally one topic pair per attribute.
+
+    ``brightness`` / ``color_temp`` / ``rgb`` add ``<base>/brightness[/set]``,
+    ``<base>/color_temp[/set]`` (mireds) and ``<base>/rgb[/set]`` ("r,g,b").
+    """
 
     component = "light"
     model = "edge simulated light"
     template_key = "state_value_template"
 
-    def __init__(self, unique_id: str, name: str | None, area: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        unique_id: str,
+        name: str | None,
+        area: str,
+        *,
+        brightness: bool = False,
+        brightness_scale: int = 255,
+        color_temp: bool = False,
+        rgb: bool = False,
+        **kwargs: Any,
+    ) -> None:
         if "state_on" in kwargs or "state_off" in kwargs:
             raise TypeError("a default-schema light reports payload_on / payload_off; it has no state_on")
         super().__init__(unique_id, name, area, **kwargs)
+        base = kwargs["base_topic"]
+        self.brightness_scale = brightness_scale
+        self.attribute_topics = {
+            key: (f"{base}/{key}/set", f"{base}/{key}")
+            for key, wanted in (("brightness", brightness), ("color_temp", color_temp), ("rgb", rgb))
+            if wanted
+        }
+        self.brightness = brightness_scale
+        self.color_temp_mireds = 300
+        self.rgb_color = (255, 255, 255)
+
+    def command_topics(self) -> tuple[str, ...]:
+        return (self.command_topic, *(cmd for cmd, _ in self.attribute_topics.values()))
+
+    def entity_config(self) -> dict[str, Any]:
+        config = super().entity_config()
+        for key, (cmd, state) in self.attribute_topics.items():
+            config[f"{key}_command_topic"] = cmd
+            config[f"{key}_state_topic"] = state
+        if "brightness" in self.attribute_topics and self.brightness_scale != 255:
+            config["brightness_scale"] = self.brightness_scale
+        if "color_temp" in self.attribute_topics:
+            config.update(min_mireds=153, max_mireds=500)
+        return config
+
+    def apply_command(self, topic: str, payload: str) -> bool:
+        if topic == self.command_topic:
+            return super().apply_command(topic, payload)
+        key = next((k for k, (cmd, _) in self.attribute_topics.items() if cmd == topic), None)
+        try:
+            if key == "brightness":
+                level = int(float(payload))
+                if not 0 <= level <= self.brightness_scale:
+                    return False
+                self.brightness = level
+                self._on = level > 0
+            elif key == "color_temp":
+                self.color_temp_mireds = max(153, min(500, int(float(payload))))
+            elif key == "rgb":
+                r, g, b = (int(c) for c in payload.split(","))
+                if not all(0 <= c <= 255 for c in (r, g, b)):
+                    return False
+                self.rgb_color = (r, g, b)
+            else:
+                return False
+        except ValueError:
+            return False  # firmware ignores what it does not understand
+        return True
+
+    def state_messages(self) -> list[Message]:
+        messages = super().state_messages()
+        values = {
+            "brightness": str(self.brightness),
+            "color_temp": str(self.color_temp_mireds),
+            "rgb": ",".join(map(str, self.rgb_color)),
+        }
+        messages += [Message(state, values[key]) for key, (_, state) in self.attribute_topics.items()]
+        return messages
 
 
 class SimSwitch(SimOnOff):
@@ -290,25 +391,45 @@ class SimSwitch(SimOnOff):
 
 
 class SimJsonLight(SimPowered):
-    """A light with the JSON schema: {"state": "ON", "brightness": 128} both ways (Zigbee2MQTT's lights)."""
+    """A light with the JSON schema: {"state": "ON", "brightness": 128} both ways (Zigbee2MQTT's lights).
+
+    ``color_modes`` are announced as ``supported_color_modes``; with "color_temp"
+    it takes and reports ``color_temp`` (mireds), with "rgb" or "xy" a ``color``.
+    """
 
     component = "light"
     model = "edge simulated JSON light"
 
-    def __init__(self, unique_id: str, name: str | None, area: str, *, base_topic: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        unique_id: str,
+        name: str | None,
+        area: str,
+        *,
+        base_topic: str,
+        color_modes: tuple[str, ...] = ("brightness",),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             unique_id, name, area, base_topic=base_topic, command_topic=base_topic + "/set", state_topic=base_topic, **kwargs
         )
+        self.color_modes = color_modes
         self.brightness = 254
+        self.color_temp_mireds = 300
+        self.rgb_color = (255, 255, 255)
+        self.color_mode = color_modes[0]
 
     def entity_config(self) -> dict[str, Any]:
-        return {
+        config: dict[str, Any] = {
             "schema": "json",
             "command_topic": self.command_topic,
             "state_topic": self.state_topic,
             "brightness": True,
-            "supported_color_modes": ["brightness"],
+            "supported_color_modes": list(self.color_modes),
         }
+        if "color_temp" in self.color_modes:
+            config.update(min_mireds=153, max_mireds=500)
+        return config
 
     def apply_command(self, topic: str, payload: str) -> bool:
         try:
@@ -323,77 +444,35 @@ class SimJsonLight(SimPowered):
         if isinstance(brightness, int) and not isinstance(brightness, bool) and 0 <= brightness <= 255:
             self.brightness = brightness
             self._on = self._on or brightness > 0
+        color_temp = body.get("color_temp")
+        if "color_temp" in self.color_modes and isinstance(color_temp, (int, float)) and not isinstance(color_temp, bool):
+            self.color_temp_mireds = max(153, min(500, int(color_temp)))
+            self.color_mode = "color_temp"
+        color = body.get("color")
+        if isinstance(color, dict) and {"rgb", "xy"} & set(self.color_modes):
+            if all(isinstance(color.get(k), int) for k in "rgb"):
+                self.rgb_color = (color["r"], color["g"], color["b"])
+            elif all(isinstance(color.get(k), (int, float)) for k in "xy"):
+                from edge.devices.domains.color import xy_to_rgb
+
+                self.rgb_color = xy_to_rgb(float(color["x"]), float(color["y"]))
+            self.color_mode = "rgb" if "rgb" in self.color_modes else "xy"
         return True
 
     def state_messages(self) -> list[Message]:
-        body = {"state": "ON" if self._on else "OFF", "brightness": self.brightness, "linkquality": 120}
+        body: dict[str, Any] = {"state": "ON" if self._on else "OFF", "brightness": self.brightness, "linkquality": 120}
+        if "color_temp" in self.color_modes:
+            body["color_temp"] = self.color_temp_mireds
+        if {"rgb", "xy"} & set(self.color_modes):
+            r, g, b = self.rgb_color
+            body["color"] = {"r": r, "g": g, "b": b}
+        if len(self.color_modes) > 1:
+            body["color_mode"] = self.color_mode
         return [Message(self.state_topic, json.dumps(body))]
 
 
-def default_devices(root: str = "edgesim") -> list[SimDevice]:
-    """A small house: every style of discovery edge must read. Topics live under root."""
-    z2m = f"{root}/zigbee2mqtt"
-    bridge = SimAvailability(f"{z2m}/bridge/state", json_key="state", as_list=True)
+def default_devices(root: str = "edgesim", **timing: float) -> list[SimDevice]:
+    """The default simulated house (``edge.sim.house``); see there for ``timing``."""
+    from edge.sim.house import default_devices as build
 
-    def tasmota(name: str) -> dict[str, Any]:
-        base = f"{root}/tasmota/{name}/"
-        return {
-            "base_topic": base,
-            "command_suffix": "cmnd/POWER",
-            "state_suffix": "stat/RESULT",
-            "state_json_key": "POWER",
-            "abbreviated": True,
-            "tilde": True,
-            "availability": SimAvailability(base + "tele/LWT", online="Online", offline="Offline"),
-        }
-
-    return [
-        SimLight(
-            "sim_kitchen_light",
-            "Kitchen Light",
-            "Kitchen",
-            base_topic=f"{root}/kitchen/light",
-            node_id="sim_kitchen",
-            availability=SimAvailability(f"{root}/kitchen/light/availability"),
-        ),
-        SimLight("A1B2C3_LI_1", "Living Room Lamp", "Living Room", **tasmota("living_room_lamp")),
-        SimJsonLight(
-            "0x00158d0001a2b3c4_light_zigbee2mqtt",
-            None,
-            "living_room",
-            device_name="Living Room Ceiling Light",
-            base_topic=f"{z2m}/Living Room Ceiling Light",
-            abbreviated=True,
-            tilde=True,
-            availability=bridge,
-        ),
-        SimLight(
-            "sim_bedroom_light",
-            "Bedroom Light",
-            "Bedroom",
-            base_topic=f"{root}/bedroom/light",
-            payload_on="on",
-            payload_off="off",
-            abbreviated=True,
-        ),
-        SimLight(
-            "sim_office_light",
-            "Office Light",
-            "Office",
-            base_topic=f"{root}/office/light",
-            state_suffix="/state",
-            state_json_key="state",
-        ),
-        SimSwitch(
-            "sim_coffee_maker",
-            "Coffee Maker",
-            "Kitchen",
-            base_topic=f"{root}/kitchen/coffee_maker",
-            state_suffix="/state",
-            state_on="on",
-            state_off="off",
-        ),
-        SimSwitch("D4E5F6_RL_1", "Desk Fan", "Office", **tasmota("desk_fan")),
-        SimLight("sim_porch_light", "Porch Light", "Outside", base_topic=f"{root}/porch/light"),
-        SimJsonLight("sim_hallway_light", "Hallway Light", "Hallway", base_topic=f"{root}/hallway/light"),
-    ]
+    return build(root, **timing)

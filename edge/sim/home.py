@@ -5,6 +5,9 @@ availability and its state, all retained, as real firmware does after a broker
 restart; it also answers Home Assistant's birth message (``<prefix>/status`` =
 ``online``) by announcing itself again. Commands are obeyed and the new state
 is published after a small, realistic delay (``delay_s``, default 20 ms).
+Devices that take time (a garage door travelling, a lock turning) schedule their
+later reports themselves; devices that change on their own (a thermostat's room
+temperature, an oven heating) are ticked every ``tick_s``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import logging
 import threading
 import time
 from types import TracebackType
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, Union
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -32,19 +35,22 @@ class SimError(EdgeError):
     code = "sim"
 
 
+Due = Union[list[Message], Callable[[], list[Message]]]
+
+
 class _Scheduler:
-    """One thread that publishes messages at their due time, in order."""
+    """One thread that publishes messages (or what a callable returns) at their due time, in order."""
 
     def __init__(self, publish: Any) -> None:
         self._publish = publish
-        self._queue: list[tuple[float, int, list[Message]]] = []
+        self._queue: list[tuple[float, int, Due]] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="edge-sim-scheduler", daemon=True)
         self._thread.start()
 
-    def after(self, delay_s: float, messages: list[Message]) -> None:
+    def after(self, delay_s: float, messages: Due) -> None:
         with self._cond:
             heapq.heappush(self._queue, (time.monotonic() + delay_s, next(self._seq), messages))
             self._cond.notify()
@@ -62,7 +68,15 @@ class _Scheduler:
                     self._cond.wait(self._queue[0][0] - time.monotonic() if self._queue else None)
                 if self._stopped:
                     return
-                _, _, messages = heapq.heappop(self._queue)
+                _, _, due = heapq.heappop(self._queue)
+            if callable(due):
+                try:
+                    messages = due()
+                except Exception:
+                    log.exception("simulated device failed on a timer")
+                    continue
+            else:
+                messages = due
             for message in messages:
                 try:
                     self._publish(message)
@@ -81,12 +95,14 @@ class SimHome:
         devices: Sequence[SimDevice] | None = None,
         *,
         delay_s: float = 0.02,
+        tick_s: float = 1.0,
         client_id: str = "",
     ) -> None:
         self.host = host
         self.port = port
         self.prefix = prefix.rstrip("/")
         self.delay_s = delay_s
+        self.tick_s = tick_s
         self._devices = tuple(devices) if devices is not None else tuple(default_devices())
         self._by_id = {d.unique_id: d for d in self._devices}
         if len(self._by_id) != len(self._devices):
@@ -118,7 +134,7 @@ class SimHome:
             raise SimError(f"no simulated device {unique_id!r}", fix="use one of: " + ", ".join(self._by_id)) from None
 
     def state(self, unique_id: str) -> str:
-        """The device's own state: "on" or "off"."""
+        """The device's own normalised state: "on" / "off", "open" / "opening"..., "locked", a reading."""
         return self.device(unique_id).state
 
     def received(self, unique_id: str) -> list[str]:
@@ -134,6 +150,8 @@ class SimHome:
             return self
         self._started = True
         self._scheduler = _Scheduler(self._publish)
+        if any(d.ticks for d in self._devices):
+            self._scheduler.after(self.tick_s, self._tick)
         self._client.connect_async(self.host, self.port, keepalive=30)
         self._client.loop_start()
         if wait_s is None:
@@ -193,6 +211,30 @@ class SimHome:
         for message in self.device(unique_id).current_state_messages():
             self._publish(message)
 
+    def _tick(self) -> list[Message]:
+        messages: list[Message] = []
+        if self.connected:
+            for device in self._devices:
+                if device.ticks:
+                    messages += device.run_tick(self.tick_s)
+                    self._schedule_timers(device)
+        if self._scheduler is not None:
+            self._scheduler.after(self.tick_s, self._tick)
+        return messages
+
+    def _schedule_timers(self, device: SimDevice, offset_s: float = 0.0) -> None:
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        for delay_s, action in device.take_timers():
+
+            def fire(action: Callable[[], list[Message]] = action) -> list[Message]:
+                messages = device.run_timer(action)
+                self._schedule_timers(device)
+                return messages
+
+            scheduler.after(offset_s + delay_s, fire)
+
     def __enter__(self) -> SimHome:
         return self.start()
 
@@ -235,8 +277,9 @@ class SimHome:
                 return
             replies = device.handle(msg.topic, payload)
             log.debug("%s got %r", device.unique_id, payload)
+            delay = device.delay_s if device.delay_s is not None else self.delay_s
             if replies and self._scheduler is not None:
-                delay = device.delay_s if device.delay_s is not None else self.delay_s
                 self._scheduler.after(delay, replies)
+            self._schedule_timers(device, delay)
         except Exception:
             log.exception("simulated device failed on a message to %s", msg.topic)
