@@ -112,6 +112,62 @@ def cmd_listen(args: argparse.Namespace) -> int:
     return 0
 
 
+def nlu_json(turn: Turn, acted: bool) -> dict[str, Any]:
+    """The stable ``edge nlu --json`` record of one text."""
+    out: dict[str, Any] = {
+        "text": turn.source,
+        "intent": turn.nlu.intent if turn.nlu else None,
+        "confidence": turn.nlu.confidence if turn.nlu else 0.0,
+        "slots": dict(turn.nlu.slots) if turn.nlu else {},
+        "entities": [
+            {"unique_id": e.unique_id, "name": e.name, "area": e.area, "score": e.score} for e in turn.resolution.entities
+        ]
+        if turn.resolution
+        else [],
+        "resolution": turn.resolution.reason if turn.resolution else None,
+        "actions": [{"topic": a.topic, "payload": a.payload} for a in turn.actions],
+        "response": turn.response.text if turn.response else None,
+    }
+    if acted:
+        out["actions"] = [{"topic": a.topic, "payload": a.payload, "confirmed": a.confirmed} for a in turn.actions]
+        out["outcome"] = turn.outcome.value if turn.outcome else None
+    return out
+
+
+def cmd_nlu(args: argparse.Namespace) -> int:
+    from edge.nlu import TemplateMatcher
+    from edge.pipeline.processor import TurnProcessor
+
+    settings = _settings(args)
+    link = _start_link(settings)
+    try:
+        processor = TurnProcessor(
+            None,
+            TemplateMatcher(settings.nlu.language),
+            link,
+            device_id=settings.speaker.id,
+            area=settings.speaker.area,
+            confirm_timeout_s=settings.mqtt.confirm_timeout_s,
+            wake_model=settings.wake.model,
+        )
+        link.wait_for_discovery(settings.mqtt.discovery_wait_s)
+        for text in args.text:
+            turn = processor.process_text(text, act=args.act, source=text)
+            if args.json:
+                print(json.dumps(nlu_json(turn, args.act)), flush=True)
+            else:
+                print(f"{text!r} -> {turn.nlu.intent if turn.nlu else None} {dict(turn.nlu.slots) if turn.nlu else ''}")
+                for e in turn.resolution.entities if turn.resolution else ():
+                    print(f"  {e.name} ({e.area or '-'}, {e.unique_id}) score {e.score:.2f}")
+                for a in turn.actions:
+                    print(f"  -> {a.topic} {a.payload}")
+                if turn.response:
+                    print(f"  answer: {turn.response.text}")
+    finally:
+        link.stop()
+    return 0
+
+
 def _print_turn(turn: Turn) -> None:
     t = turn.timings_ms
     print(f"{Path(turn.source).name}: heard {turn.asr.text if turn.asr else '-'!r}")
@@ -247,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speak", action="store_true", help="play the answers on the speaker")
     p.add_argument("--tts", action="store_true", help="synthesize answers (and time them) even without a sink")
     p.set_defaults(func=cmd_listen)
+
+    p = sub.add_parser("nlu", parents=[common], help="interpret TEXT through everything after ASR (NLU, resolution)")
+    p.add_argument("text", nargs="+", metavar="TEXT", help="one request per argument")
+    p.add_argument("--json", action="store_true", help="one JSON object per text on stdout")
+    p.add_argument("--act", action="store_true", help="also send the commands and report the outcome")
+    p.set_defaults(func=cmd_nlu)
 
     p = sub.add_parser("say", parents=[common], help="speak TEXT with the configured voice")
     p.add_argument("text", nargs="+")

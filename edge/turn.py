@@ -26,7 +26,8 @@ class Outcome(str, enum.Enum):
     ANSWERED = "answered"  # a question or local intent answered, nothing to switch
     NO_DEVICE = "no_device"  # understood, but no device matched the name
     NOT_UNDERSTOOD = "not_understood"  # no intent recognised
-    UNSUPPORTED = "unsupported"  # understood, but edge cannot do that yet
+    UNSUPPORTED = "unsupported"  # understood, but edge cannot do that (yet, or to that device)
+    REFUSED = "refused"  # a security-sensitive action (unlock, open the garage) not done on voice alone
     NO_SPEECH = "no_speech"  # woke, but nobody spoke before the timeout
     UNREACHABLE = "unreachable"  # the broker is down: devices cannot be reached
     ERROR = "error"  # a stage raised; see Turn.error
@@ -212,7 +213,7 @@ class Turn:
     timings_ms: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, *, device_id: str, area: str, source: str, wake: WakeResult, session_id: str = "") -> Turn:
+    def start(cls, *, device_id: str, area: str, source: str, wake: WakeResult | None, session_id: str = "") -> Turn:
         return cls(
             turn_id=new_id(),
             device_id=device_id,

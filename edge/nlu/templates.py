@@ -79,7 +79,9 @@ class TemplateMatcher:
         clean = normalize_text(text)
         with self._lock:
             lists = self._lists
-        context = {"area": area_id(area)} if area else None
+        # Home Assistant's "here" templates ("turn on the lights", "what's the temperature") need an
+        # area in the context; without a configured speaker area they match with no area slot.
+        context = {"area": area_id(area) if area else _NO_AREA}
         if not clean:
             return NluResult(text=text, intent=None, confidence=0.0, source="hassil")
         result = recognize_best(
@@ -91,7 +93,7 @@ class TemplateMatcher:
             best_slot_name="name",
         )
         if result is not None:
-            slots = {k: _slot_value(v.value) for k, v in result.entities.items()}
+            slots = {k: _slot_value(v.value) for k, v in result.entities.items() if v.value != _NO_AREA}
             if "domain" in result.context and "domain" not in slots:
                 slots["domain"] = result.context["domain"]
             return NluResult(text=clean, intent=result.intent.name, confidence=1.0, slots=slots, source="hassil")
@@ -117,6 +119,8 @@ class TemplateMatcher:
             if not said or result.text_chunks_matched == 0:
                 continue
             said = re.sub(r"^(the|my|a)\s+", "", said, flags=re.IGNORECASE)
+            if not _words(said) - _ARTICLES:
+                continue  # "what's the temperature" is not a request for a device called "the"
             if not _words(clean) - _words(said) - _ARTICLES:
                 continue  # only a name and articles ("our legs are"): not a request for a device
             score = (result.text_chunks_matched, -len(said))
@@ -125,16 +129,17 @@ class TemplateMatcher:
         if best is None:
             return NluResult(text=clean, intent=None, confidence=0.0, source="hassil")
         _, result, said = best
+        slots = {k: _slot_value(v.value) for k, v in result.entities.items() if v.value != _NO_AREA}
         follow = re.search(re.escape(said) + r"\s+(lights?|lamps?|switch(?:es)?|fans?|plugs?)\b", clean, re.IGNORECASE)
         if follow:
             said = f"{said} {follow.group(1)}"
-        slots = {k: _slot_value(v.value) for k, v in result.entities.items()}
         return NluResult(
             text=clean, intent=result.intent.name, confidence=0.5, slots=slots, unmatched={"name": said},
             source="hassil",
         )
 
 
+_NO_AREA = "__no_area__"
 _ARTICLES = frozenset("the a an my our your this that these those".split())
 
 

@@ -16,18 +16,20 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
+from edge.devices.errors import DeviceUnreachableError
 from edge.errors import DeviceError, EdgeError
 from edge.nlu import TemplateMatcher, VocabularyEntry
 from edge.pipeline.front import CapturedCommand
-from edge.resolve import DEVICE_INTENTS, resolve
+from edge.resolve import DEVICE_INTENTS, QUESTION_INTENTS, resolve
+from edge.resolve.actions import NoAction, is_sensitive, plan_action
 from edge.respond import respond
+from edge.respond.answers import answer_state
 from edge.turn import ActionResult, AsrResult, NluResult, Outcome, ResponseResult, Turn, WakeResult
 from edge.vad import EndpointReason
 
 _LOG = logging.getLogger("edge.pipeline")
 
 LOCAL_INTENTS = {"HassGetCurrentTime", "HassGetCurrentDate"}
-_SERVICE = {"HassTurnOn": "turn_on", "HassTurnOff": "turn_off"}
 
 
 class Transcriber(Protocol):
@@ -64,18 +66,28 @@ def drop_leading_fragment(text: str, max_words: int = 2) -> str:
     return m.group(2) if m else ""
 
 
+def _planned(entity: Any, service: str, data: dict[str, Any]) -> list[ActionResult]:
+    """What would be published (``edge nlu`` without ``--act``), message by message."""
+    from edge.devices.domains import build_command
+
+    command = build_command(entity, service, data or None)
+    return [ActionResult(entity.unique_id, m.topic, m.payload, confirmed=False) for m in command.publishes]
+
+
 def vocabulary_of(entities: Sequence[Any]) -> list[VocabularyEntry]:
     entries = []
     for e in entities:
         for name in (e.name, *getattr(e, "aliases", ())):
-            entries.append(VocabularyEntry(name=name, domain=e.domain, area=e.area or "", device_class=""))
+            entries.append(
+                VocabularyEntry(name=name, domain=e.domain, area=e.area or "", device_class=getattr(e, "device_class", "") or "")
+            )
     return entries
 
 
 class TurnProcessor:
     def __init__(
         self,
-        transcriber: Transcriber,
+        transcriber: Transcriber | None,  # None: text only (``process_text``)
         matcher: TemplateMatcher,
         devices: Devices,
         *,
@@ -122,14 +134,30 @@ class TurnProcessor:
         entities = list(self._devices.registry.entities())
         self._refresh_vocabulary(entities)
 
+        if self._asr is None:
+            raise RuntimeError("this TurnProcessor was built for text only")
         t0 = time.perf_counter()
         asr = self._asr.transcribe(command.audio.astype(np.float32) / 32768.0, self._asr_vocabulary)
         asr = dataclasses.replace(asr, text=strip_wake_phrase(asr.text, self.wake_model))
         turn = dataclasses.replace(turn, asr=asr).with_timing(asr=(time.perf_counter() - t0) * 1000)
         _LOG.info("turn %s heard %r", turn.turn_id, asr.text)
 
+        return self._understand(turn, asr.text, asr.alternatives, ended=command.ended_monotonic, act=True)
+
+    def process_text(self, text: str, *, act: bool, source: str = "text") -> Turn:
+        """Everything after ASR, on text (``edge nlu``): with ``act`` False, the commands are planned, not sent."""
+        turn = Turn.start(device_id=self.device_id, area=self.area, source=source, wake=None)
+        self._refresh_vocabulary(list(self._devices.registry.entities()))
+        try:
+            return self._understand(turn, text, (), ended=time.monotonic(), act=act)
+        except EdgeError as exc:
+            _LOG.error("turn %s failed: %s", turn.turn_id, exc)
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.ERROR, error=f"{exc.code}: {exc}"))
+
+    def _understand(self, turn: Turn, text: str, alternatives: Sequence[str], *, ended: float, act: bool) -> Turn:
+        entities = list(self._devices.registry.entities())
         t0 = time.perf_counter()
-        nlu = self._interpret(asr)
+        nlu = self._interpret(text, alternatives)
         turn = dataclasses.replace(turn, nlu=nlu).with_timing(nlu=(time.perf_counter() - t0) * 1000)
         if nlu.intent is None:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NOT_UNDERSTOOD))
@@ -137,7 +165,7 @@ class TurnProcessor:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.ANSWERED))
         if nlu.intent not in DEVICE_INTENTS:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.UNSUPPORTED))
-        if not self._devices.connected:  # say so, rather than "no such device" from a stale registry
+        if act and not self._devices.connected:  # say so, rather than "no such device" from a stale registry
             return self._finish(dataclasses.replace(turn, outcome=Outcome.UNREACHABLE))
 
         t0 = time.perf_counter()
@@ -145,46 +173,73 @@ class TurnProcessor:
         turn = dataclasses.replace(turn, resolution=resolution).with_timing(resolve=(time.perf_counter() - t0) * 1000)
         if resolution is None or not resolution.entities:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_DEVICE))
-        return self._finish(self._act(turn, nlu, command))
+        if nlu.intent in QUESTION_INTENTS:
+            ref = resolution.entities[0]
+            state = self._devices.registry.state_record(ref.unique_id)
+            text = answer_state(nlu.intent, nlu.slots, ref.name, ref.domain, state)
+            return dataclasses.replace(turn, outcome=Outcome.ANSWERED, response=ResponseResult(text=text))
+        plans = self._plan(turn, nlu)
+        if isinstance(plans, Outcome):
+            return self._finish(dataclasses.replace(turn, outcome=plans))
+        if not act:
+            planned = [a for entity, service, data in plans for a in _planned(entity, service, data)]
+            return dataclasses.replace(turn, actions=tuple(planned))
+        return self._finish(self._act(turn, plans, ended))
 
-    def _interpret(self, asr: AsrResult) -> NluResult:
+    def _interpret(self, text: str, alternatives: Sequence[str]) -> NluResult:
         """The best transcript first; when it matches no template fully, the ASR's other hypotheses,
         then each without a garbled wake word Whisper wrote as a sentence of its own ("Elect. Turn ...")."""
-        nlu = self._nlu.interpret(asr.text, area=self.area)
+        nlu = self._nlu.interpret(text, area=self.area)
         if nlu.confidence >= 1.0:
             return nlu
-        candidates = [strip_wake_phrase(a, self.wake_model) for a in asr.alternatives]
-        candidates += [t for t in map(drop_leading_fragment, [asr.text, *candidates]) if t]
-        for text in candidates:
-            other = self._nlu.interpret(text, area=self.area)
+        candidates = [strip_wake_phrase(a, self.wake_model) for a in alternatives]
+        candidates += [t for t in map(drop_leading_fragment, [text, *candidates]) if t]
+        for candidate in candidates:
+            other = self._nlu.interpret(candidate, area=self.area)
             if other.confidence >= 1.0:
-                _LOG.info("interpreted %r instead of %r", other.text, asr.text)
+                _LOG.info("interpreted %r instead of %r", other.text, text)
                 return other
         return nlu
 
-    def _act(self, turn: Turn, nlu: NluResult, command: CapturedCommand) -> Turn:
-        if not self._devices.connected:
-            return dataclasses.replace(turn, outcome=Outcome.UNREACHABLE)
-        service = _SERVICE[nlu.intent or ""]
+    def _plan(self, turn: Turn, nlu: NluResult) -> list[tuple[Any, str, dict[str, Any]]] | Outcome:
+        """(entity, service, data) for each resolved device, or the outcome that stops the turn."""
         assert turn.resolution is not None
+        plans = []
+        for ref in turn.resolution.entities:
+            entity = self._devices.registry.get(ref.unique_id)
+            try:
+                service, data = plan_action(nlu.intent or "", nlu.slots, entity)
+            except NoAction as exc:
+                _LOG.info("turn %s: %s: %s", turn.turn_id, entity.name, exc)
+                continue
+            if is_sensitive(entity, service):
+                _LOG.warning("turn %s: refused %s on %s: security-sensitive", turn.turn_id, service, entity.name)
+                return Outcome.REFUSED
+            plans.append((entity, service, data))
+        return plans or Outcome.UNSUPPORTED
+
+    def _act(self, turn: Turn, plans: list[tuple[Any, str, dict[str, Any]]], ended: float) -> Turn:
         t0 = time.perf_counter()
         pending = []
         first_publish: float | None = None
         try:
-            for ref in turn.resolution.entities:
-                entity = self._devices.registry.get(ref.unique_id)
-                p = self._devices.publish_command(entity, service)
+            for entity, service, data in plans:
+                p = self._devices.publish_command(entity, service, data or None)
                 first_publish = first_publish or p.published_monotonic
                 pending.append(p)
-        except DeviceError as exc:
+        except DeviceUnreachableError as exc:
             _LOG.warning("turn %s: %s", turn.turn_id, exc)
             if not pending:
                 return dataclasses.replace(turn, outcome=Outcome.UNREACHABLE, error=str(exc))
+        except DeviceError as exc:  # the device cannot do that (a value out of its range, ...)
+            _LOG.warning("turn %s: %s", turn.turn_id, exc)
+            if not pending:
+                return dataclasses.replace(turn, outcome=Outcome.UNSUPPORTED, error=str(exc))
         deadline = time.monotonic() + self.confirm_timeout_s
         results: list[ActionResult] = [p.wait(max(0.0, deadline - time.monotonic())) for p in pending]
         turn = dataclasses.replace(turn, actions=tuple(results)).with_timing(
             action=(time.perf_counter() - t0) * 1000,
-            end_of_speech_to_action=((first_publish or time.monotonic()) - command.ended_monotonic) * 1000,
+            end_of_speech_to_action=((first_publish or time.monotonic()) - ended) * 1000,
         )
         if any(r.error for r in results) and not any(r.confirmed for r in results):
             outcome = Outcome.FAILED

@@ -1,7 +1,8 @@
-"""First version: names and aliases, the area said or the speaker's own area.
+"""Which devices does the interpreted request mean?
 
-Pure function over the registry's entities; no I/O. Later versions add fuzzy
-and phonetic matching, device state and dialogue context.
+Names and aliases (exact, then fuzzy for what the ASR garbled), the device
+class the words named ("the garage door"), the area said or the speaker's own
+area. Pure function over the registry's entities; no I/O.
 """
 
 from __future__ import annotations
@@ -12,11 +13,21 @@ from edge.nlu.templates import area_id
 from edge.resolve.fuzzy import best_match
 from edge.turn import EntityRef, NluResult, Resolution
 
-# Intents that act on devices, and the domains each can act on.
+_SWITCHABLE = ("light", "switch", "fan", "climate")
+# Intents that act on or ask about devices, and the domains each applies to.
 DEVICE_INTENTS: dict[str, tuple[str, ...]] = {
-    "HassTurnOn": ("light", "switch"),
-    "HassTurnOff": ("light", "switch"),
+    "HassTurnOn": (*_SWITCHABLE, "cover", "lock", "scene", "button"),
+    "HassTurnOff": (*_SWITCHABLE, "cover", "lock"),
+    "HassLightSet": ("light",),
+    "HassClimateSetTemperature": ("climate",),
+    "HassClimateGetTemperature": ("climate",),
+    "HassGetState": (*_SWITCHABLE, "cover", "lock", "sensor", "binary_sensor"),
+    "HassSetPosition": ("cover",),
+    "HassFanSetSpeed": ("fan",),
 }
+QUESTION_INTENTS = frozenset({"HassGetState", "HassClimateGetTemperature"})
+# Intents that mean one device: without a name they need the only candidate (or the one in this room).
+SINGLE_TARGET = frozenset({"HassClimateSetTemperature", "HassClimateGetTemperature", "HassSetPosition", "HassGetState"})
 
 
 class NamedDevice(Protocol):
@@ -25,10 +36,15 @@ class NamedDevice(Protocol):
     domain: str
     area: str
     aliases: tuple[str, ...]
+    device_class: str
 
 
 def _ref(device: NamedDevice, score: float = 1.0) -> EntityRef:
     return EntityRef(unique_id=device.unique_id, name=device.name, area=device.area, domain=device.domain, score=score)
+
+
+def _refs(devices: Sequence[NamedDevice], reason: str) -> Resolution:
+    return Resolution(entities=tuple(_ref(d) for d in devices), reason=reason)
 
 
 def _called(device: NamedDevice, name: str) -> bool:
@@ -51,15 +67,18 @@ def resolve(nlu: NluResult, devices: Sequence[NamedDevice], speaker_area: str = 
     """Devices meant by ``nlu``; None when the intent is not about devices."""
     if nlu.intent not in DEVICE_INTENTS:
         return None
-    domains = DEVICE_INTENTS[nlu.intent]
-    if nlu.unmatched.get("name"):
-        return _sounds_like(nlu.unmatched["name"], [d for d in devices if d.domain in domains])
     slots = nlu.slots
+    domains = DEVICE_INTENTS[nlu.intent]
     if slots.get("domain"):
         domains = tuple(d for d in domains if d == slots["domain"])
     candidates = [d for d in devices if d.domain in domains]
+    if slots.get("device_class"):
+        candidates = [d for d in candidates if (d.device_class or "") == slots["device_class"]]
+    if nlu.unmatched.get("name"):
+        return _sounds_like(nlu.unmatched["name"], candidates)
+
     area = str(slots.get("area", ""))
-    said_area = area and area != area_id(speaker_area)  # hassil fills the speaker's area from context
+    said_area = bool(area) and area != area_id(speaker_area)  # hassil fills the speaker's area from context
 
     if slots.get("name"):
         named = [d for d in candidates if _called(d, str(slots["name"]))]
@@ -68,15 +87,24 @@ def resolve(nlu: NluResult, devices: Sequence[NamedDevice], speaker_area: str = 
         if len(named) > 1 and area:
             in_area = [d for d in named if area_id(d.area) == area]
             if in_area:
-                reason = "name and area" if said_area else "name, in the speaker's area"
-                return Resolution(entities=tuple(_ref(d) for d in in_area), reason=reason)
-        return Resolution(entities=tuple(_ref(d) for d in named), reason="name")
+                return _refs(in_area, "name and area" if said_area else "name, in the speaker's area")
+        return _refs(named, "name")
 
-    if area:
-        in_area = [d for d in candidates if area_id(d.area) == area]
+    in_area = [d for d in candidates if area and area_id(d.area) == area]
+    if said_area and not in_area:
         noun = "lights" if domains == ("light",) else "devices"
-        if not in_area:
-            missing = f"{noun} in the {area.replace('_', ' ')}"
-            return Resolution(entities=(), reason="nothing of that kind in the area", missing=missing)
-        return Resolution(entities=tuple(_ref(d) for d in in_area), reason="area" if said_area else "speaker's area")
+        return Resolution(
+            entities=(), reason="nothing of that kind in the area", missing=f"{noun} in the {area.replace('_', ' ')}"
+        )
+    if nlu.intent in SINGLE_TARGET:
+        for pool, reason in ((in_area, "area" if said_area else "speaker's area"), (candidates, "the only one")):
+            if len(pool) == 1:
+                return _refs(pool, reason)
+            if len(pool) > 1:
+                return Resolution(entities=(), reason="ambiguous", missing="that")
+        return Resolution(entities=(), reason="no such device", missing="that")
+    if in_area:
+        return _refs(in_area, "area" if said_area else "speaker's area")
+    if slots.get("device_class") and len(candidates) == 1:
+        return _refs(candidates, "the only one")
     return Resolution(entities=(), reason="no name or area given", missing="that")

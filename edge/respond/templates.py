@@ -8,20 +8,48 @@ from typing import Sequence
 from edge.turn import ActionResult, EntityRef, NluResult, Outcome, Resolution
 
 _VERB = {"HassTurnOn": "Turned on", "HassTurnOff": "Turned off"}
+_DOMAIN_VERB = {
+    ("HassTurnOn", "cover"): "Opened",
+    ("HassTurnOff", "cover"): "Closed",
+    ("HassTurnOn", "lock"): "Locked",
+    ("HassTurnOff", "lock"): "Unlocked",
+    ("HassTurnOn", "scene"): "Activated",
+    ("HassTurnOn", "button"): "Pressed",
+}
+PROGRESS_STATES = frozenset({"opening", "closing", "locking", "unlocking"})
 
 
-def _the(name: str) -> str:
+def the(name: str) -> str:
     return name if name.casefold().startswith("the ") else f"the {name.lower()}"
 
 
 def _targets(entities: Sequence[EntityRef]) -> str:
     if len(entities) == 1:
-        return _the(entities[0].name)
+        return the(entities[0].name)
     domains = {e.domain for e in entities}
     areas = {e.area for e in entities if e.area}
     noun = "lights" if domains == {"light"} else "devices"
     where = f" in the {next(iter(areas)).lower()}" if len(areas) == 1 else ""
     return f"{len(entities)} {noun}{where}"
+
+
+def _done(nlu: NluResult, entities: Sequence[EntityRef]) -> str:
+    intent, slots = nlu.intent or "", nlu.slots
+    if intent in ("HassTurnOn", "HassTurnOff"):
+        domains = {e.domain for e in entities}
+        verb = _DOMAIN_VERB.get((intent, next(iter(domains)))) if len(domains) == 1 else None
+        return f"{verb or _VERB[intent]} {_targets(entities)}."
+    if intent == "HassLightSet":
+        if "brightness" in slots:
+            return f"Set {_targets(entities)} to {slots['brightness']} percent."
+        if "color" in slots:
+            return f"Set {_targets(entities)} to {slots['color']}."
+        return f"Set the color temperature of {_targets(entities)}."
+    if intent == "HassClimateSetTemperature":
+        return f"Set {_targets(entities)} to {slots.get('temperature')} degrees."
+    if intent in ("HassSetPosition", "HassFanSetSpeed"):
+        return f"Set {_targets(entities)} to {slots.get('position', slots.get('percentage'))} percent."
+    return "Done."
 
 
 def _clock(now: dt.datetime) -> str:
@@ -45,7 +73,11 @@ def respond(
         missing = resolution.missing if resolution else ""
         if resolution and resolution.reason == "nothing of that kind in the area":
             return f"There are no {missing}."
-        return f"I couldn't find a device called {missing}." if missing and missing != "that" else "Which device do you mean?"
+        return (
+            f"I couldn't find a device called {missing}."
+            if missing and missing != "that"
+            else "Which device do you mean?"
+        )
     if outcome is Outcome.UNSUPPORTED:
         return "Sorry, I can't do that yet."
     if outcome is Outcome.UNREACHABLE:
@@ -57,8 +89,15 @@ def respond(
             return f"Today is {now.strftime('%A, %B')} {now.day}."
         return "Okay."
     entities = resolution.entities if resolution else ()
+    if outcome is Outcome.REFUSED:
+        return (
+            f"For safety, I don't {'unlock' if nlu.intent == 'HassTurnOff' else 'open'} {_targets(entities)} by voice."
+        )
     if outcome is Outcome.DONE:
-        return f"{_VERB.get(nlu.intent or '', 'Done with')} {_targets(entities)}."
+        return _done(nlu, entities)
+    moving = [a for a in actions if not a.confirmed and (a.state or "") in PROGRESS_STATES]
+    if outcome is Outcome.UNCONFIRMED and moving:
+        return f"{the(next(e.name for e in entities if e.unique_id == moving[0].unique_id)).capitalize()} is {moving[0].state}."
     if outcome is Outcome.UNCONFIRMED:
         silent = [e for e in entities if not any(a.unique_id == e.unique_id and a.confirmed for a in actions)]
         who = _targets(silent or entities)

@@ -140,7 +140,7 @@ def get_number(config: Mapping[str, Any], key: str, default: float) -> float:
 
 
 def get_int(config: Mapping[str, Any], key: str, default: int) -> int:
-    value = get_number(config, key, default)
+    value = float(get_number(config, key, default))  # the default may be an int
     if not value.is_integer():
         raise ConfigProblem(f"{key} must be a whole number, got {value!r}")
     return int(value)
