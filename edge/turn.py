@@ -153,6 +153,7 @@ class ActionResult:
     state: str | None = None  # the state last reported by the device
     latency_ms: float | None = None  # publish -> confirming state message
     error: str = ""
+    optimistic: bool = False  # the device reports no state (a scene, a button): publishing is all there is
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -167,6 +168,7 @@ class ActionResult:
             state=d.get("state"),
             latency_ms=d.get("latency_ms"),
             error=str(d.get("error", "")),
+            optimistic=bool(d.get("optimistic", False)),
         )
 
 

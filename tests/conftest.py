@@ -50,7 +50,7 @@ class Voices:
         key = ("piper", text)
         if key not in self._cache:
             if self._piper is None:
-                self._piper = Synthesizer(TtsSettings(), threads=1)
+                self._piper = Synthesizer(TtsSettings(), threads=1, deterministic=True)
             chunks = list(self._piper.synthesize(text))
             self._cache[key] = resample(to_float32(np.concatenate(chunks)), self._piper.sample_rate, 16000)
         return self._cache[key]

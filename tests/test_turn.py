@@ -26,7 +26,10 @@ def full_turn() -> Turn:
         asr=AsrResult("turn on the kitchen light", -0.21, 0.01, 2.4, "tiny.en", alternatives=("turn on the kitchen lights",)),
         nlu=NluResult("turn on the kitchen light", "HassTurnOn", 1.0, {"name": "Kitchen Light", "domain": "light"}),
         resolution=Resolution((EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0),), "name"),
-        actions=(ActionResult("k1", "home/k1/set", "ON", True, "on", 21.5),),
+        actions=(
+            ActionResult("k1", "home/k1/set", "ON", True, "on", 21.5),
+            ActionResult("s1", "s/set", "ON", False, optimistic=True),
+        ),
         response=ResponseResult("Turned on the kitchen light.", 120.0),
         outcome=Outcome.DONE,
         timings_ms={"asr": 150.0, "nlu": 3.0},

@@ -130,7 +130,7 @@ class PendingAction:
                 latency_ms = (self._confirmed_monotonic - self.published_monotonic) * 1000.0
                 return ActionResult(**base, confirmed=True, state=self._confirmed_state, latency_ms=latency_ms)
             if self._optimistic:
-                return ActionResult(**base, confirmed=False, state=self.expected_state)
+                return ActionResult(**base, confirmed=False, state=self.expected_state, optimistic=True)
             last = self._last_reported
             attributes = dict(self._last_attributes)
         error = self._lost

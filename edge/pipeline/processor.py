@@ -243,7 +243,7 @@ class TurnProcessor:
         )
         if any(r.error for r in results) and not any(r.confirmed for r in results):
             outcome = Outcome.FAILED
-        elif all(r.confirmed for r in results):
+        elif all(r.confirmed or r.optimistic for r in results):
             outcome = Outcome.DONE
         else:
             outcome = Outcome.UNCONFIRMED

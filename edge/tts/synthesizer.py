@@ -55,10 +55,14 @@ class Synthesizer:
         threads: int | None = None,
         cache_entries: int = 32,
         cache_max_chars: int = 80,
+        deterministic: bool = False,
     ) -> None:
+        """``deterministic``: no sampling noise (Piper's VITS varies each rendering otherwise), so
+        the same text always gives the same audio; for tests and benchmarks."""
         if settings.length_scale <= 0:
             raise TtsError(f"tts.length_scale = {settings.length_scale} must be positive", fix="set it near 1.0")
         self.settings = settings
+        self.deterministic = deterministic
         self.model_path, self.config_path = resolve_voice(settings.voice)
         self.cache = AudioCache(cache_entries)
         self.cache_max_chars = cache_max_chars
@@ -101,10 +105,13 @@ class Synthesizer:
         syn_config = SynthesisConfig(
             speaker_id=sid if config.num_speakers > 1 else None, length_scale=self.settings.length_scale
         )
+        if self.deterministic:
+            syn_config.noise_scale = 0.0
+            syn_config.noise_w_scale = 0.0
         return voice, syn_config
 
-    def _key(self, text: str) -> tuple[str, str, int, float]:
-        return (text, str(self.model_path), self.settings.speaker_id, self.settings.length_scale)
+    def _key(self, text: str) -> tuple[str, str, int, float, bool]:
+        return (text, str(self.model_path), self.settings.speaker_id, self.settings.length_scale, self.deterministic)
 
     def synthesize(self, text: str) -> Iterator[np.ndarray]:
         """One int16 mono chunk per sentence at ``sample_rate``, each as soon as it is ready."""
