@@ -240,3 +240,21 @@ def test_real_recordings_with_a_pause_after_the_wake_word(loop, shared_data, wak
     assert turn.outcome is outcome
     if intent == "HassTurnOff":
         assert [e.name for e in turn.resolution.entities] == ["Office Light"]
+
+
+@pytest.mark.parametrize(
+    "text, intent, outcome",
+    [
+        ("Alexa, set the standing light to 40 percent.", "HassLightSet", Outcome.DONE),
+        ("Alexa, lock the front door.", "HassTurnOn", Outcome.DONE),
+        ("Alexa, is the front door locked?", "HassGetState", Outcome.ANSWERED),
+        ("Alexa, what's the temperature?", "HassClimateGetTemperature", Outcome.ANSWERED),
+        ("Alexa, activate mood lighting.", "HassTurnOn", Outcome.DONE),
+        ("Alexa, please unlock the front door.", "HassTurnOff", Outcome.REFUSED),
+        ("Alexa, open the garage door.", "HassTurnOn", Outcome.REFUSED),
+    ],
+)
+def test_other_domains_from_audio(loop, voices, text, intent, outcome):
+    (turn,) = run(loop, voices.piper(text))
+    assert turn.nlu.intent == intent, turn.asr.text
+    assert turn.outcome is outcome, (turn.asr.text, turn.response.text)

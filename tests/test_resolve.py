@@ -11,6 +11,7 @@ class Dev:
     domain: str
     area: str
     aliases: tuple[str, ...] = ()
+    device_class: str = ""
 
 
 HOME = [
@@ -82,3 +83,12 @@ def test_a_room_the_device_is_not_in_rules_it_out():
     home = [Dev("b", "Bedroom Light", "light", "Bedroom")]
     res = resolve(NluResult("", "HassTurnOn", 0.5, {}, {"name": "bathroom light"}), home)
     assert res.entities == () and res.missing == "bathroom light"
+
+
+def test_it_means_the_device_mentioned_last():
+    close_it = NluResult("", "HassTurnOff", 0.5, {}, {"name": "it"})
+    assert ids(resolve(close_it, HOME, recent=("k2",))) == ["k2"]
+    res = resolve(close_it, HOME)
+    assert res.entities == () and res.missing == "that"
+    them = NluResult("", "HassTurnOn", 0.5, {}, {"name": "them"})
+    assert ids(resolve(them, HOME, recent=("l1", "l2"))) == ["l1", "l2"]

@@ -30,6 +30,7 @@ from edge.vad import EndpointReason
 _LOG = logging.getLogger("edge.pipeline")
 
 LOCAL_INTENTS = {"HassGetCurrentTime", "HassGetCurrentDate"}
+RECENT_S = 300.0  # how long "it" keeps meaning the device of the last turn
 
 
 class Transcriber(Protocol):
@@ -104,6 +105,8 @@ class TurnProcessor:
         self.confirm_timeout_s = confirm_timeout_s
         self.wake_model = wake_model
         self._vocab_key: tuple[Any, ...] | None = None
+        self._recent: tuple[str, ...] = ()  # devices the last turn was about ("close it")
+        self._recent_until = 0.0
         self._asr_vocabulary: list[str] = []
 
     # -- vocabulary follows the registry ------------------------------------------------
@@ -169,10 +172,13 @@ class TurnProcessor:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.UNREACHABLE))
 
         t0 = time.perf_counter()
-        resolution = resolve(nlu, entities, self.area)
+        recent = self._recent if time.monotonic() < self._recent_until else ()
+        resolution = resolve(nlu, entities, self.area, recent)
         turn = dataclasses.replace(turn, resolution=resolution).with_timing(resolve=(time.perf_counter() - t0) * 1000)
         if resolution is None or not resolution.entities:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_DEVICE))
+        self._recent = tuple(e.unique_id for e in resolution.entities)
+        self._recent_until = time.monotonic() + RECENT_S
         if nlu.intent in QUESTION_INTENTS:
             ref = resolution.entities[0]
             state = self._devices.registry.state_record(ref.unique_id)

@@ -7,6 +7,7 @@ area. Pure function over the registry's entities; no I/O.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol, Sequence
 
 from edge.nlu.templates import area_id
@@ -63,10 +64,25 @@ def _sounds_like(said: str, candidates: Sequence[NamedDevice]) -> Resolution:
     return Resolution(entities=(_ref(device, score),), reason=f"sounds like {device.name!r}")
 
 
-def resolve(nlu: NluResult, devices: Sequence[NamedDevice], speaker_area: str = "") -> Resolution | None:
-    """Devices meant by ``nlu``; None when the intent is not about devices."""
+_PRONOUN = re.compile(r"^(it|that|this|them|those|these)( (on|off|up|down))?$", re.IGNORECASE)
+
+
+def resolve(
+    nlu: NluResult, devices: Sequence[NamedDevice], speaker_area: str = "", recent: Sequence[str] = ()
+) -> Resolution | None:
+    """Devices meant by ``nlu``; None when the intent is not about devices.
+
+    ``recent``: the unique ids of the devices the conversation last acted on or asked about,
+    what "it" and "them" mean ("open the garage door" ... "close it").
+    """
     if nlu.intent not in DEVICE_INTENTS:
         return None
+    said = str(nlu.unmatched.get("name") or nlu.slots.get("name") or "")
+    if _PRONOUN.match(said.strip()):
+        meant = [d for d in devices if d.unique_id in recent and d.domain in DEVICE_INTENTS[nlu.intent]]
+        if not meant:
+            return Resolution(entities=(), reason="nothing mentioned before", missing="that")
+        return _refs(meant, "the device mentioned last")
     slots = nlu.slots
     domains = DEVICE_INTENTS[nlu.intent]
     if slots.get("domain"):
