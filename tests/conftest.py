@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
+import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before anything can import onnxruntime
 
@@ -24,6 +26,22 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA} (set EDGE_SHARED_DATA)")
     return SHARED_DATA
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float = 5.0) -> bool:
+    """Poll ``predicate`` until it holds or the time is up; its last value."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+@pytest.fixture
+def ns() -> str:
+    """A fresh namespace for topics and ids, so tests on the shared broker don't meet."""
+    return uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(scope="session")

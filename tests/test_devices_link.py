@@ -6,7 +6,7 @@ import json
 import logging
 import time
 import uuid
-from typing import Callable, Iterator
+from typing import Iterator
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -17,6 +17,7 @@ from edge.config import MqttSettings
 from edge.devices import DeviceLink, DeviceUnreachableError, Entity, LinkState, StateReport
 from edge.errors import DeviceError
 from edge.sim import SimHome, SimJsonLight, SimPowered, default_devices
+from tests.conftest import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -27,18 +28,8 @@ HALLWAY = "sim_hallway_light"  # JSON schema
 CEILING = "0x00158d0001a2b3c4_light_zigbee2mqtt"  # Zigbee2MQTT style, abbreviated keys, ~
 
 
-def wait_until(predicate: Callable[[], bool], timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
-@pytest.fixture
-def ns() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 def settings_for(broker: LocalBroker, prefix: str) -> MqttSettings:

@@ -19,7 +19,7 @@ import pytest
 
 from edge.config import settings_from_dict
 from edge.turn import Outcome, Turn
-from tests.conftest import write_wav
+from tests.conftest import wait_until, write_wav
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -73,21 +73,12 @@ def run(assistant, audio: np.ndarray) -> list[Turn]:
     return assistant.run_audio(audio, "test", lambda n: None)
 
 
-def wait_for(predicate, timeout_s: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 @pytest.mark.parametrize("voice", ["piper", "espeak"])
 def test_alexa_turn_on_the_kitchen_light(loop, home, voices, voice):
     uid = uid_of(loop, "Kitchen Light")
     # start from off, through the loop itself
     run(loop, voices.say(voice, "Alexa, turn off the kitchen light."))
-    assert wait_for(lambda: home.state(uid) == "off")
+    assert wait_until(lambda: home.state(uid) == "off")
     before = len(home.received(uid))
 
     (turn,) = run(loop, voices.say(voice, "Alexa, turn on the kitchen light."))
@@ -203,11 +194,11 @@ def test_broker_down_the_user_hears_it_and_the_loop_recovers(voices, tmp_path):
         assert turn.outcome is Outcome.UNREACHABLE
         outage.start()
         with SimHome("127.0.0.1", port):
-            assert wait_for(lambda: link.connected and len(link.registry.entities()) > 0, timeout_s=10)
+            assert wait_until(lambda: link.connected and len(link.registry.entities()) > 0, timeout_s=10)
             (turn,) = run(assistant, voices.piper("Alexa, turn on the kitchen light."))
             assert turn.outcome is Outcome.DONE
             outage.stop()
-            assert wait_for(lambda: not link.connected, timeout_s=5)
+            assert wait_until(lambda: not link.connected, timeout_s=5)
             (turn,) = run(assistant, voices.piper("Alexa, turn off the kitchen light."))
             assert turn.outcome is Outcome.UNREACHABLE
             assert turn.response.text.startswith("I can't reach your devices")

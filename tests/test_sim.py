@@ -68,9 +68,6 @@ def powered(home: SimHome, unique_id: str) -> SimPowered:
     return device
 
 
-@pytest.fixture
-def ns() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-import uuid
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 
@@ -12,24 +11,15 @@ from edge.broker import LocalBroker
 from edge.config import MqttSettings
 from edge.devices import DeviceLink, Registry, StateReport
 from edge.sim import SimContact, SimHome, SimLock, default_devices
+from tests.conftest import wait_until
 
 pytestmark = pytest.mark.integration
 
 TRAVEL_S = 0.4
 
 
-def wait_until(predicate: Callable[[], bool], timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
-@pytest.fixture
-def ns() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 @pytest.fixture
