@@ -63,7 +63,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _start_link(settings: Settings) -> Any:
     from edge.devices import DeviceLink
 
-    link = DeviceLink(settings.mqtt, client_id=settings.mqtt.client_id or f"edge-{settings.speaker.id}")
+    link = DeviceLink(
+        settings.mqtt,
+        client_id=settings.mqtt.client_id or f"edge-{settings.speaker.id}",
+        registry_path=settings.mqtt.registry_path(),
+    )
     link.start()
     return link
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 import types
 import typing
@@ -54,6 +55,14 @@ class MqttSettings:
     reconnect_max_s: float = 30.0  # backoff doubles from 1 s up to this
     discovery_wait_s: float = 1.0  # how long to wait for retained discovery at start (<= 1 s)
     confirm_timeout_s: float = 2.0  # how long to wait for a device's state to confirm a command
+    registry: str = ""  # where discovered devices persist; empty = <state dir>/devices-<host>-<port>.json
+
+    def registry_path(self) -> Path:
+        """One file per broker: devices announced on one broker never appear on another."""
+        if self.registry:
+            return Path(self.registry).expanduser()
+        host = re.sub(r"[^A-Za-z0-9.-]", "_", self.host or "localhost")
+        return default_state_dir() / f"devices-{host}-{self.port}.json"
 
 
 @dataclass(frozen=True, slots=True)

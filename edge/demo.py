@@ -9,12 +9,13 @@ none, speaks a few commands with Piper through the loop and shows each turn.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from pathlib import Path
 
 import numpy as np
 
-from edge.config import Settings
+from edge.config import Settings, default_state_dir
 from edge.errors import AudioError, BrokerError
 
 _LOG = logging.getLogger("edge.demo")
@@ -25,19 +26,23 @@ DEMO_COMMANDS = (
     "Alexa, turn off the lights in the living room.",
     "Alexa, turn on the garage light.",
     "Alexa, what time is it?",
+    "Alexa, set the standing light to 40 percent.",
+    "Alexa, is the front door locked?",
+    "Alexa, what's the temperature?",
     "Alexa, turn off the kitchen light.",
 )
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "")
 
 
-def _broker(settings: Settings, stack: contextlib.ExitStack) -> None:
+def _broker(settings: Settings, stack: contextlib.ExitStack) -> bool:
+    """A reachable broker: the configured one, or a local Mosquitto started here (True)."""
     from edge.broker import LocalBroker, broker_reachable
 
     host, port = settings.mqtt.host, settings.mqtt.port
     if broker_reachable(host, port, 1.0):
         print(f"Using the MQTT broker at {host}:{port}.")
-        return
+        return False
     if host not in _LOCAL_HOSTS:
         raise BrokerError(
             f"cannot reach the MQTT broker at {host}:{port}",
@@ -45,6 +50,7 @@ def _broker(settings: Settings, stack: contextlib.ExitStack) -> None:
         )
     print(f"No broker on {host}:{port}: starting a local Mosquitto there.")
     stack.enter_context(LocalBroker(port=port))
+    return True
 
 
 def run_demo(settings: Settings, out_dir: Path, use_mic: bool = True) -> int:
@@ -55,7 +61,10 @@ def run_demo(settings: Settings, out_dir: Path, use_mic: bool = True) -> int:
     from edge.sim import SimHome
 
     with contextlib.ExitStack() as stack:
-        _broker(settings, stack)
+        if _broker(settings, stack) and not settings.mqtt.registry:
+            # the simulated house must never outlive the demo in the registry of a real broker
+            mqtt = dataclasses.replace(settings.mqtt, registry=str(default_state_dir() / "demo-devices.json"))
+            settings = dataclasses.replace(settings, mqtt=mqtt)
         home = stack.enter_context(SimHome(settings.mqtt.host, settings.mqtt.port, prefix=settings.mqtt.discovery_prefix))
         link = _start_link(settings)
         stack.callback(link.stop)

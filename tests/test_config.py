@@ -58,6 +58,12 @@ def test_missing_file_is_a_config_error(tmp_path: Path):
         load_settings(tmp_path / "nope.toml")
 
 
+def test_the_device_registry_file_is_per_broker():
+    a = settings_from_dict({"mqtt": {"host": "broker.lan", "port": 1883}}).mqtt.registry_path()
+    b = settings_from_dict({"mqtt": {"host": "localhost", "port": 1883}}).mqtt.registry_path()
+    assert a != b and a.name == "devices-broker.lan-1883.json"
+
+
 def test_config_overrides_profile():
     s = settings_from_dict({"asr": {"threads": 1}}, profile="pi4")
     assert s.profile == "pi4" and s.asr.threads == 1

@@ -161,7 +161,10 @@ def test_edge_listen_json_against_a_broker_and_home_it_did_not_start(broker, hom
     on = write_wav(tmp_path / "on.wav", voices.espeak("Alexa, turn on the porch light."))
     nowake = write_wav(tmp_path / "nowake.wav", voices.piper("Turn off the porch light."))
     cfg = tmp_path / "edge.toml"
-    cfg.write_text(f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n[log]\ndb = "{tmp_path / "t.db"}"\n')
+    cfg.write_text(
+        f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\nregistry = "{tmp_path / "devices.json"}"\n'
+        f'[log]\ndb = "{tmp_path / "t.db"}"\n'
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "edge", "listen", "--config", str(cfg), "--wav", str(on), str(nowake), "--json"],
         capture_output=True, text=True, env=_cli_env(), timeout=120,

@@ -35,7 +35,10 @@ CASES = {
 
 def run_nlu(broker, tmp_path: Path, *args: str) -> list[dict]:
     cfg = tmp_path / "edge.toml"
-    cfg.write_text(f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\nconfirm_timeout_s = 3.0\n')
+    cfg.write_text(
+        f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\nconfirm_timeout_s = 3.0\n'
+        f'registry = "{tmp_path / "devices.json"}"\n'
+    )
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.run(
         [sys.executable, "-m", "edge", "nlu", "--config", str(cfg), "--json", *args],

@@ -84,7 +84,10 @@ def test_the_loop_reaches_only_the_broker(broker, voices, tmp_path):
 
     wav = write_wav(tmp_path / "cmd.wav", voices.piper("Alexa, turn on the kitchen light."))
     cfg = tmp_path / "edge.toml"
-    cfg.write_text(f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\n[log]\ndb = "{tmp_path / "t.db"}"\n')
+    cfg.write_text(
+        f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\nregistry = "{tmp_path / "devices.json"}"\n'
+        f'[log]\ndb = "{tmp_path / "t.db"}"\n'
+    )
     # edge listen with the answer synthesized (Piper too), then linger past the telemetry delay.
     script = (
         "import sys, time\n"
