@@ -21,5 +21,10 @@ bench:
 	$(VENV)/bin/python benchmarks/loop_latency.py
 	$(VENV)/bin/python benchmarks/wakeword_accuracy.py
 
+.PHONY: train-nlu
+train-nlu:  ## fine-tune + export the NLU model to models/nlu/artifacts (about 10 min on 2 cores)
+	$(VENV)/bin/pip install -q -e ".[train]"
+	HF_HUB_OFFLINE=1 $(VENV)/bin/python -m models.nlu.train
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,250 @@
+"""Our own NLU: a MiniLM-L6 encoder with a joint intent head and a BIO slot head (int8 ONNX).
+
+``ModelInterpreter.interpret(text)`` -> ``NluResult`` (source="model"), the same
+interface as ``TemplateMatcher``; plus ``nbest(text, k)`` (calibrated
+probabilities) and ``embed(texts)`` (mean-pooled, L2-normalised sentence
+embeddings of the same encoder, for rewrite retrieval). Runtime needs
+onnxruntime, tokenizers and numpy only; the artifact is built by
+``models/nlu/train.py`` (``make train-nlu``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from edge.errors import NluError
+from edge.nlu.normalize import infer_domain, normalize_slot
+from edge.nlu.templates import area_id, normalize_text
+from edge.turn import NluResult
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime loads (see field notes)
+
+_LOG = logging.getLogger("edge.nlu")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "models" / "nlu" / "artifacts"
+MODEL_FILE = "nlu.int8.onnx"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A decoded slot: character offsets into the interpreted text, the words, the slot name."""
+
+    start: int
+    end: int
+    slot: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Everything one forward pass says about a text."""
+
+    text: str
+    probs: np.ndarray  # calibrated probabilities over ``intents`` (OOD last)
+    spans: tuple[Span, ...]
+
+
+def decode_bio(tags: Sequence[str], offsets: Sequence[tuple[int, int]], text: str) -> tuple[Span, ...]:
+    """BIO tags per token -> character spans. An ``I-x`` that does not continue an ``x`` starts one.
+
+    Special tokens have empty offsets ``(0, 0)`` and close any open span.
+    """
+    spans: list[Span] = []
+    cur: list[Any] | None = None  # [slot, start, end]
+    for tag, (s, e) in zip(tags, offsets):
+        if e <= s or tag == "O":
+            if cur:
+                spans.append(Span(cur[1], cur[2], cur[0], text[cur[1]:cur[2]]))
+            cur = None
+            continue
+        kind, slot = tag.split("-", 1)
+        if kind == "I" and cur and cur[0] == slot:
+            cur[2] = e
+        else:
+            if cur:
+                spans.append(Span(cur[1], cur[2], cur[0], text[cur[1]:cur[2]]))
+            cur = [slot, s, e]
+    if cur:
+        spans.append(Span(cur[1], cur[2], cur[0], text[cur[1]:cur[2]]))
+    return tuple(spans)
+
+
+def spans_to_slots(spans: Sequence[Span], text: str) -> dict[str, Any]:
+    """Normalised slot values; several duration spans ("1 hour and 5 minutes") add up."""
+    slots: dict[str, Any] = {}
+    for sp in spans:
+        key, value = normalize_slot(sp.slot, sp.text)
+        if key == "duration_s" and key in slots:
+            slots[key] += value
+        elif key not in slots:
+            slots[key] = value
+    if "area" in slots:
+        slots["area"] = area_id(str(slots["area"]))  # what TemplateMatcher and the resolver use
+    if "domain" not in slots:
+        domain = infer_domain(str(slots.get("name", ""))) or infer_domain(text)
+        if domain:
+            slots["domain"] = domain
+    return slots
+
+
+def rejects(probs: np.ndarray, ood_index: int, threshold: float) -> bool:
+    """Out of domain: the OOD class wins, or no in-domain intent reaches the threshold."""
+    best = int(np.argmax(probs))
+    return best == ood_index or float(probs[best]) < threshold
+
+
+class ModelInterpreter:
+    """``interpret(text)`` -> ``NluResult`` from the ONNX intent + slot model."""
+
+    def __init__(self, path: str | Path = ARTIFACTS, *, threads: int = 1, threshold: float | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = Path(path)
+        try:
+            meta = json.loads((path / "labels.json").read_text())
+            self._tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3
+            self._session = ort.InferenceSession(str(path / MODEL_FILE), opts, providers=["CPUExecutionProvider"])
+        except (OSError, ValueError, RuntimeError) as e:
+            raise NluError(f"cannot load the NLU model from {path}: {e}", fix="run `make train-nlu`") from e
+        self.intents: list[str] = meta["intents"]
+        self.ood_label: str = meta["ood_label"]
+        self.bio: list[str] = meta["bio"]
+        self.max_len: int = int(meta["max_len"])
+        self.temperature: float = float(meta["temperature"])
+        self.threshold: float = float(meta["threshold"] if threshold is None else threshold)
+        self._tok.no_padding()
+        self._tok.enable_truncation(self.max_len)
+        self._ood = self.intents.index(self.ood_label)
+        self._lock = threading.Lock()
+        self.interpret("turn on the light")  # warm up off the request path
+
+    # -- raw model --------------------------------------------------------------------------------------
+
+    def _run(self, texts: Sequence[str]) -> tuple[list[Any], np.ndarray, np.ndarray, np.ndarray]:
+        encs = self._tok.encode_batch(list(texts))
+        n = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), n), dtype=np.int64)
+        mask = np.zeros((len(encs), n), dtype=np.int64)
+        for i, e in enumerate(encs):
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1
+        intent_logits, slot_logits, emb = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return encs, intent_logits, slot_logits, emb
+
+    def predict(self, text: str) -> Prediction:
+        clean = normalize_text(text).casefold()
+        if not clean:
+            probs = np.zeros(len(self.intents), dtype=np.float32)
+            probs[self._ood] = 1.0
+            return Prediction(text=clean, probs=probs, spans=())
+        encs, logits, slot_logits, _ = self._run([clean])
+        z = logits[0] / self.temperature
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        tags = [self.bio[i] for i in slot_logits[0].argmax(-1)]
+        return Prediction(text=clean, probs=p, spans=decode_bio(tags, encs[0].offsets, clean))
+
+    # -- the interface shared with TemplateMatcher --------------------------------------------------------
+
+    def nbest(self, text: str, k: int = 3) -> list[tuple[str | None, float]]:
+        """The k most probable intents, best first; out-of-domain appears as ``None``."""
+        return self._nbest(self.predict(text), k)
+
+    def _nbest(self, pred: Prediction, k: int) -> list[tuple[str | None, float]]:
+        order = np.argsort(-pred.probs)[:k]
+        return [(None if i == self._ood else self.intents[i], float(pred.probs[i])) for i in order]
+
+    def is_rejected(self, pred: Prediction) -> bool:
+        return rejects(pred.probs, self._ood, self.threshold)
+
+    def interpret(self, text: str, *, area: str = "") -> NluResult:
+        pred = self.predict(text)
+        best = int(pred.probs.argmax())
+        if self.is_rejected(pred):
+            return NluResult(text=pred.text, intent=None, confidence=float(pred.probs[best]), source="model")
+        slots = spans_to_slots(pred.spans, pred.text)
+        if area and "area" not in slots and "name" not in slots and "floor" not in slots:
+            slots["area"] = area_id(area)  # the speaker's room, as hassil fills it from context
+        return NluResult(
+            text=pred.text, intent=self.intents[best], confidence=float(pred.probs[best]), slots=slots, source="model",
+        )
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Mean-pooled, L2-normalised sentence embeddings, shape (len(texts), 384)."""
+        out = []
+        clean = [normalize_text(t).casefold() or "." for t in texts]
+        for i in range(0, len(clean), batch_size):
+            out.append(self._run(clean[i:i + batch_size])[3])
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 384), dtype=np.float32)
+
+
+def combine(hassil: NluResult, model: NluResult) -> NluResult:
+    """The combination rule of ``CombinedInterpreter`` on two finished results."""
+    if hassil.intent is not None and hassil.confidence >= 1.0:
+        return hassil
+    if model.intent is not None and hassil.intent == model.intent:
+        return hassil
+    return model
+
+
+class CombinedInterpreter:
+    """hassil's exact template match first (confidence 1.0), the model for everything else.
+
+    Measured best in ``benchmarks/nlu_eval.py``: exact matches are always right on
+    template phrasing, the model covers free phrasing and decides rejection. A
+    partial hassil match (a template matched, the device name is not in the
+    registry, confidence 0.5) is used only when the model agrees on its intent, so
+    the resolver can still say "no device called X"; alone it is not trusted, it
+    fires on about half of out-of-domain sentences.
+    """
+
+    def __init__(self, matcher: Any, model: ModelInterpreter) -> None:
+        self.matcher = matcher
+        self.model = model
+
+    def set_vocabulary(self, entries: Any) -> None:
+        self.matcher.set_vocabulary(entries)
+
+    def interpret(self, text: str, *, area: str = "") -> NluResult:
+        return combine(self.matcher.interpret(text, area=area), self.model.interpret(text, area=area))
+
+    def nbest(self, text: str, k: int = 3) -> list[tuple[str | None, float]]:
+        return self.model.nbest(text, k)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.embed(texts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m edge.nlu.model "turn the lights off"``: the result, the n-best, the time."""
+    import argparse
+    import time
+
+    ap = argparse.ArgumentParser(description="interpret text with the ONNX NLU model")
+    ap.add_argument("text", nargs="+")
+    ap.add_argument("--artifacts", type=Path, default=ARTIFACTS)
+    args = ap.parse_args(argv)
+    model = ModelInterpreter(args.artifacts)
+    for text in args.text:
+        t0 = time.perf_counter()
+        result = model.interpret(text)
+        ms = (time.perf_counter() - t0) * 1000
+        print(json.dumps({**result.to_dict(), "nbest": model.nbest(text, 3), "ms": round(ms, 2)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,404 @@
+"""Training and evaluation data for the NLU model, from open sources only.
+
+Three sources, each split in a declared, deterministic way:
+
+* ``gen``: sentences sampled at random from the English ``home-assistant-intents``
+  templates with hassil's parsed expressions, slot lists filled with varied
+  names, areas, numbers, colours and durations; the character span of every
+  slot is kept for BIO labels. Fold ``eval`` = the templates whose hash falls in
+  one bucket of six (for intents with at least 8 templates; smaller intents
+  would lose their only verb) with device names and areas that never appear in
+  training, minus any sentence also generated for training.
+* ``hwu64``: HWU64 utterances mapped to Home Assistant intents where they
+  overlap (``iot_*``, ``weather_query``, ``datetime_query``, ``audio_volume_*``,
+  ``play_*``), the rest (qa, calendar, email, news, ...) as out-of-domain.
+  Folds 1-8 train, folds 9-10 eval.
+* ``slurp``: SLURP *devel* (there is no train split here) mapped the same way;
+  ``slurp_id`` odd -> train, even -> eval.
+
+Never read here: the SLURP test split and the ``tests/`` sentences of the Home
+Assistant intents repository (held out for judging the project).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+OOD = "OutOfDomain"  # the rejection class
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "nlu"
+
+# Slot names the BIO head predicts. Template slot names map onto these.
+SLOT_MAP = {
+    "name": "name", "area": "area", "floor": "floor", "device_class": "device_class", "state": "state",
+    "brightness": "brightness", "color": "color", "temperature": "temperature", "position": "position",
+    "percentage": "percentage", "volume_level": "volume", "volume_step": "volume_step", "fan_mode": "fan_mode",
+    "hours": "duration", "minutes": "duration", "seconds": "duration",
+    "start_hours": "duration", "start_minutes": "duration", "start_seconds": "duration",
+    "search_query": "search_query", "media_class": "media_class", "item": "item", "message": "message",
+    "conversation_command": "command",
+}
+SLOTS = sorted(set(SLOT_MAP.values()))
+
+# --- slot values -------------------------------------------------------------------------------------------
+
+NAMES: dict[str, list[str]] = {
+    "light": ["ceiling light", "desk lamp", "floor lamp", "kitchen light", "bedside lamp", "porch light", "reading light",
+              "strip lights", "pendant light", "chandelier", "hue go", "night light", "spotlights", "mirror light",
+              "lamp", "living room lamp", "fairy lights", "led strip", "corner lamp", "wall sconce", "emma's lamp",
+              "tv backlight", "garden lights", "desk light", "cabinet lights", "hallway light", "office lamp"],
+    "switch": ["coffee maker", "kettle", "christmas tree", "space heater", "dehumidifier", "towel rail",
+               "aquarium pump", "smart plug", "printer", "electric blanket", "monitor", "sprinkler", "fountain",
+               "air fryer", "water heater", "boiler"],
+    "fan": ["ceiling fan", "desk fan", "bathroom fan", "tower fan", "air purifier", "extractor fan", "attic fan"],
+    "cover": ["garage door", "blinds", "curtains", "shades", "roller shutter", "awning", "front gate", "skylight",
+              "bedroom blinds", "patio door", "driveway gate", "window shades"],
+    "media_player": ["tv", "television", "speaker", "sonos", "living room tv", "kitchen speaker", "radio",
+                     "apple tv", "chromecast", "soundbar", "echo", "bedroom tv", "stereo"],
+    "climate": ["thermostat", "air conditioner", "ac", "heat pump", "radiator", "ecobee", "nest", "heating"],
+    "lock": ["front door", "back door", "front door lock", "side gate", "garage lock", "shed lock"],
+    "vacuum": ["roomba", "vacuum", "robot vacuum", "rocky", "dustbot"],
+    "lawn_mower": ["mower", "lawn mower", "automower", "robomow"],
+    "todo": ["shopping list", "groceries", "todo list", "chores", "packing list"],
+    "sensor": ["temperature sensor", "outdoor temperature", "humidity", "battery level", "power usage",
+               "water leak sensor", "air quality", "motion sensor", "front door sensor", "washing machine", "dryer"],
+    "weather": ["forecast", "weather station", "home weather"],
+}
+AREAS = ["kitchen", "living room", "bedroom", "bathroom", "office", "garage", "hallway", "dining room", "basement",
+         "attic", "nursery", "guest room", "laundry room", "den", "patio", "garden", "master bedroom", "kids room",
+         "study", "porch", "loft", "lounge", "family room", "upstairs bathroom", "playroom", "sun room", "pantry",
+         "workshop", "back yard", "front yard", "mudroom", "toilet", "cellar", "games room", "utility room",
+         "conservatory", "studio", "balcony", "terrace", "shed", "closet", "entryway", "foyer", "man cave",
+         "media room", "gym", "library", "spare room", "sitting room", "parlor", "deck", "driveway", "hall"]
+FLOORS = ["upstairs", "downstairs", "first floor", "ground floor", "second floor", "top floor", "main floor", "basement"]
+WILDCARDS = {
+    "search_query": ["some jazz", "the beatles", "taylor swift", "my workout playlist", "the news", "bbc radio four",
+                     "classical music", "stranger things", "abbey road", "lo-fi beats", "the daily", "miles davis",
+                     "rock music", "kind of blue", "something relaxing", "the latest episode of serial"],
+    "message": ["dinner is ready", "time to go", "the laundry is done", "come downstairs", "we are leaving now"],
+    "timer_name": ["pizza", "eggs", "pasta", "laundry", "tea", "oven", "bread", "rice", "nap", "homework"],
+    "shopping_list_item": ["milk", "eggs", "bread", "apples", "batteries", "coffee", "toilet paper", "olive oil"],
+    "todo_list_item": ["call mom", "pay the bills", "clean the garage", "water the plants", "book a dentist"],
+    "zone": ["home", "work", "the office", "school", "the gym"],
+    "timer_command": ["turn off the lights", "turn on the fan", "open the blinds", "pause the tv"],
+}
+
+
+def _split_pool(pool: list[str], fold: str) -> list[str]:
+    """About a quarter of every pool (by hash) is used only in the eval fold."""
+    held = [v for v in pool if _bucket(v, 4) == 0]
+    train = [v for v in pool if _bucket(v, 4) != 0] or pool
+    return held or pool if fold == "eval" else train
+
+
+def _bucket(text: str, n: int) -> int:
+    return int(hashlib.md5(text.encode()).hexdigest(), 16) % n
+
+
+# --- examples ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Example:
+    text: str
+    intent: str  # a Home Assistant intent name or OOD
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, slot) character spans
+    source: str = "gen"
+    fold: str = "train"  # train | eval
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "intent": self.intent, "spans": [list(s) for s in self.spans],
+                "source": self.source, "fold": self.fold}
+
+
+class _Builder:
+    """Concatenates sampled pieces with single spaces, keeping slot spans."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.spans: list[tuple[int, int, str]] = []
+
+    def emit(self, piece: str) -> None:
+        piece = re.sub(r"\s+", " ", piece)
+        if not self.text or self.text.endswith(" "):
+            piece = piece.lstrip(" ")
+        self.text += piece
+
+    def emit_slot(self, value: str, slot: str) -> None:
+        value = re.sub(r"\s+", " ", value).strip()
+        if not value:
+            return
+        if self.text and not self.text.endswith(" ") and not self.text.endswith("-"):
+            pass  # templates put the space themselves; a missing one means a glued suffix like "50%"
+        start = len(self.text)
+        self.text += value
+        self.spans.append((start, len(self.text), slot))
+
+
+class TemplateSampler:
+    """Random walks through hassil's parsed templates (one alternative per group)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        from hassil import Intents
+        from hassil.numbers import get_rbnf_engine
+        from home_assistant_intents import get_intents
+
+        self.intents = Intents.from_dict(get_intents("en"))
+        self.skip_words = get_intents("en")["skip_words"]
+        self.rng = rng
+        self.engine = get_rbnf_engine("en")
+
+    def templates(self) -> Iterator[tuple[str, Any, Any]]:
+        for name, intent in self.intents.intents.items():
+            for data in intent.data:
+                for sentence in data.sentences:
+                    yield name, data, sentence
+
+    def sample(self, data: Any, sentence: Any, fold: str) -> Example | None:
+        from hassil.errors import MissingListError
+
+        rules = {**self.intents.expansion_rules, **(data.expansion_rules or {})}
+        domains = _domains(data)
+        b = _Builder()
+        try:
+            self._walk(sentence.expression, rules, b, domains, fold, depth=0)
+        except (MissingListError, RecursionError):
+            return None
+        text = b.text.strip()
+        spans = _extend_durations(text, [s for s in b.spans if s[1] <= len(text)])
+        if self.rng.random() < 0.08:  # Home Assistant's skip words ("please", "can you", ...)
+            word = self.rng.choice(self.skip_words)
+            if word in ("for me", "please") and self.rng.random() < 0.5:
+                text = f"{text} {word}"
+            else:
+                text = f"{word} {text}"
+                spans = [(s + len(word) + 1, e + len(word) + 1, n) for s, e, n in spans]
+        return Example(text=text, intent="", spans=spans, fold=fold)
+
+    def _walk(self, e: Any, rules: dict[str, Any], b: _Builder, domains: list[str], fold: str, depth: int) -> None:
+        from hassil.expression import Alternative, ListReference, Permutation, RuleReference, Sequence, TextChunk
+        from hassil.intents import RangeSlotList, TextSlotList
+
+        if depth > 40:
+            raise RecursionError
+        if isinstance(e, TextChunk):
+            b.emit(e.original_text)
+        elif isinstance(e, Alternative):
+            self._walk(self.rng.choice(e.items), rules, b, domains, fold, depth + 1)
+        elif isinstance(e, Permutation):
+            items = list(e.items)
+            self.rng.shuffle(items)
+            for item in items:
+                b.emit(" ")
+                self._walk(item, rules, b, domains, fold, depth + 1)
+                b.emit(" ")
+        elif isinstance(e, Sequence):
+            for item in e.items:
+                self._walk(item, rules, b, domains, fold, depth + 1)
+        elif isinstance(e, RuleReference):
+            self._walk(rules[e.rule_name].expression, rules, b, domains, fold, depth + 1)
+        elif isinstance(e, ListReference):
+            slot = SLOT_MAP.get(e.slot_name)
+            if e.list_name == "name":
+                pool = [n for d in (domains or list(NAMES)) for n in NAMES.get(d, [])] or NAMES["light"]
+                value = self.rng.choice(_split_pool(pool, fold))
+            elif e.list_name == "area":
+                value = self.rng.choice(_split_pool(AREAS, fold))
+            elif e.list_name == "floor":
+                value = self.rng.choice(FLOORS)
+            elif e.list_name in WILDCARDS:
+                value = self.rng.choice(WILDCARDS[e.list_name])
+            else:
+                lst = self.intents.slot_lists.get(e.list_name)
+                if isinstance(lst, TextSlotList):
+                    inner = _Builder()
+                    self._walk(self.rng.choice(lst.values).text_in, rules, inner, domains, fold, depth + 1)
+                    value = inner.text
+                elif isinstance(lst, RangeSlotList):
+                    value = self._number(lst)
+                else:
+                    value = self.rng.choice(WILDCARDS["search_query"])
+            if slot:
+                b.emit_slot(value, slot)
+            else:
+                b.emit(value)
+        else:
+            raise RecursionError
+
+    def _number(self, lst: Any) -> str:
+        step = lst.step or 1
+        if lst.stop - lst.start > 200:
+            n = self.rng.randrange(lst.start, lst.stop + 1, 100)
+        elif lst.name in ("temperature",):
+            n = self.rng.randint(15, 30) if self.rng.random() < 0.8 else self.rng.randint(55, 80)
+        elif lst.name and lst.name.startswith("timer"):
+            n = self.rng.choice([1, 2, 3, 5, 10, 15, 20, 25, 30, 45, 90] + list(range(1, 60)))
+        else:
+            n = self.rng.randrange(lst.start, lst.stop + 1, step)
+            if self.rng.random() < 0.5:
+                n = round(n, -1)
+        if lst.words and self.rng.random() < 0.35:
+            words = self.engine.format_number(n).text_by_ruleset.get("spellout-cardinal", str(n))
+            return words.replace("-", " ") if self.rng.random() < 0.6 else words
+        return str(n)
+
+
+def _domains(data: Any) -> list[str]:
+    out: list[str] = []
+    for ctx in (data.requires_context or {}, data.slots or {}):
+        d = ctx.get("domain")
+        if isinstance(d, str):
+            out.append(d)
+        elif isinstance(d, list):
+            out.extend(x for x in d if isinstance(x, str))
+    return [("sensor" if d in ("binary_sensor", "sensor") else d) for d in out]
+
+
+_UNIT = re.compile(r"[ -](?:an? )?(?:hours?|minutes?|mins?|seconds?|secs?)\b")
+
+
+def _extend_durations(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A duration span covers its unit too: "5 minutes", not "5"."""
+    out = []
+    for s, e, slot in spans:
+        if slot == "duration":
+            m = _UNIT.match(text, e)
+            if m:
+                e = m.end()
+        out.append((s, e, slot))
+    return out
+
+
+def generate(seed: int = 13, per_template: int = 8, max_per_intent: int = 900,
+             min_per_intent: int = 120) -> list[Example]:
+    """Sampled template sentences for every intent, both folds, deduplicated."""
+    rng = random.Random(seed)
+    sampler = TemplateSampler(rng)
+    by_intent: dict[str, list[tuple[Any, Any]]] = {}
+    for name, data, sentence in sampler.templates():
+        by_intent.setdefault(name, []).append((data, sentence))
+    out: list[Example] = []
+    for name, items in by_intent.items():
+        held = [len(items) >= 8 and _bucket(it[1].text, 6) == 0 for it in items]
+        eval_items = [it for it, h in zip(items, held) if h]
+        train_items = [it for it, h in zip(items, held) if not h] if eval_items else items
+        for fold, pool in (("train", train_items), ("eval", eval_items or items)):
+            want = min(max_per_intent, max(min_per_intent, per_template * len(pool)))
+            if fold == "eval":
+                want = max(30, want // 5)
+            seen: set[str] = set()
+            for _ in range(want * 4):
+                if len(seen) >= want:
+                    break
+                data, sentence = rng.choice(pool)
+                ex = sampler.sample(data, sentence, fold)
+                if ex is None or ex.text in seen or not ex.text:
+                    continue
+                seen.add(ex.text)
+                ex.intent, ex.source = name, "gen"
+                out.append(ex)
+    train_texts = {e.text for e in out if e.fold == "train"}
+    return [e for e in out if e.fold == "train" or e.text not in train_texts]
+
+
+# --- HWU64 and SLURP ---------------------------------------------------------------------------------------
+
+_DIRECT = {
+    "iot_hue_lighton": "HassTurnOn", "iot_wemo_on": "HassTurnOn", "hue_lighton": "HassTurnOn",
+    "iot_hue_lightoff": "HassTurnOff", "iot_wemo_off": "HassTurnOff", "hue_lightoff": "HassTurnOff",
+    "iot_hue_lightchange": "HassLightSet", "iot_hue_lightdim": "HassLightSet", "iot_hue_lightup": "HassLightSet",
+    "hue_lightup": "HassLightSet", "hue_lightdim": "HassLightSet",
+    "weather_query": "HassGetWeather",
+    "audio_volume_up": "HassSetVolumeRelative", "audio_volume_down": "HassSetVolumeRelative",
+    "audio_volume_mute": "HassMediaPlayerMute",
+    "iot_cleaning": "HassVacuumStart",
+    "play_music": "HassMediaSearchAndPlay", "play_radio": "HassMediaSearchAndPlay",
+    "play_podcasts": "HassMediaSearchAndPlay", "play_audiobook": "HassMediaSearchAndPlay",
+}
+# Too close to an intent we have, or ambiguous: used neither as in-domain nor as out-of-domain.
+_SKIP = {"alarm_query", "alarm_remove", "alarm_set", "general_commandstop", "iot_coffee", "music_query",
+         "music_settings", "music_likeness", "music_dislikeness", "music", "lists_createoradd", "lists_remove",
+         "lists_query", "set", "query", "general_negate", "general_dontcare", "general_affirm", "general_confirm",
+         "general_repeat", "podcasts", "likeness", "cleaning"}
+_ENTITY_MAP = {"house_place": "area", "color_type": "color"}
+
+
+def map_intent(label: str, text: str) -> str | None:
+    """A HWU64/SLURP intent label as a Home Assistant intent, OOD, or None (skip)."""
+    if label in _DIRECT:
+        return _DIRECT[label]
+    if label == "datetime_query":
+        if re.search(r"\b(time|clock|o'clock|hour)\b", text):
+            return "HassGetCurrentTime"
+        if re.search(r"\b(date|day|month|year|today)\b", text):
+            return "HassGetCurrentDate"
+        return None
+    if label in _SKIP:
+        return None
+    return OOD
+
+
+def hwu64(path: Path | None = None) -> list[Example]:
+    path = path or DATA / "hwu64" / "hwu64_10fold_testsets_flat.tsv"
+    out = []
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            text = row["text"].strip()
+            intent = map_intent(row["intent"], text)
+            if intent is None or not text:
+                continue
+            spans = []
+            for ent in json.loads(row["entities_json"] or "[]"):
+                slot = _ENTITY_MAP.get(ent["entity"])
+                if slot and intent != OOD:
+                    spans.append((int(ent["start"]), int(ent["end"]), slot))
+            fold = "eval" if int(row["fold"]) >= 9 else "train"
+            out.append(Example(text=text, intent=intent, spans=spans, source="hwu64", fold=fold))
+    return out
+
+
+def slurp(path: Path | None = None) -> list[Example]:
+    path = path or DATA / "slurp" / "devel.jsonl"
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            text = d["sentence"].strip()
+            intent = map_intent(d["intent"], text)
+            if intent is None or not text:
+                continue
+            # token offsets in the sentence (tokens are whitespace-separated surfaces)
+            offsets, pos = [], 0
+            for tok in d["tokens"]:
+                start = text.find(tok["surface"], pos)
+                offsets.append((start, start + len(tok["surface"])))
+                pos = start + len(tok["surface"])
+            spans = []
+            for ent in d.get("entities", []):
+                slot = _ENTITY_MAP.get(ent["type"])
+                if slot and intent != OOD and ent["span"]:
+                    spans.append((offsets[ent["span"][0]][0], offsets[ent["span"][-1]][1], slot))
+            fold = "eval" if d["slurp_id"] % 2 == 0 else "train"
+            out.append(Example(text=text, intent=intent, spans=spans, source="slurp", fold=fold))
+    return out
+
+
+def all_examples(seed: int = 13) -> list[Example]:
+    return generate(seed=seed) + hwu64() + slurp()
+
+
+if __name__ == "__main__":
+    import collections
+
+    exs = all_examples()
+    c = collections.Counter((e.source, e.fold, e.intent == OOD) for e in exs)
+    for k, v in sorted(c.items()):
+        print(k, v)
+    rng = random.Random(0)
+    for e in rng.sample([e for e in exs if e.source == "gen"], 25):
+        print(e.intent, "|", e.text, "|", [(e.text[s:t], n) for s, t, n in e.spans])

