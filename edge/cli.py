@@ -139,7 +139,7 @@ def nlu_json(turn: Turn, acted: bool) -> dict[str, Any]:
 
 
 def cmd_nlu(args: argparse.Namespace) -> int:
-    from edge.nlu import TemplateMatcher
+    from edge.nlu.factory import build_interpreter
     from edge.pipeline.processor import TurnProcessor
 
     settings = _settings(args)
@@ -147,7 +147,7 @@ def cmd_nlu(args: argparse.Namespace) -> int:
     try:
         processor = TurnProcessor(
             None,
-            TemplateMatcher(settings.nlu.language),
+            build_interpreter(settings.nlu),
             link,
             device_id=settings.speaker.id,
             area=settings.speaker.area,

@@ -107,6 +107,7 @@ class AsrSettings:
 @dataclass(frozen=True, slots=True)
 class NluSettings:
     language: str = "en"
+    engine: str = "combined"  # combined (templates first, then our ONNX model) | templates (hassil alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,7 @@ class Settings:
 _CHOICES: dict[str, tuple[str, ...]] = {
     "asr.compute_type": ("int8", "int8_float32", "int8_float16", "float16", "float32", "default"),
     "log.level": ("debug", "info", "warning", "error"),
+    "nlu.engine": ("combined", "templates"),
 }
 _RANGES: dict[str, tuple[float, float]] = {
     "mqtt.port": (1, 65535),

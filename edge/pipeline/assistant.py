@@ -51,7 +51,7 @@ def log_turn(turn: Turn) -> None:
 class Assistant:
     def __init__(self, settings: Settings, devices: object, *, turn_log: object | None = None) -> None:
         from edge.asr import Transcriber
-        from edge.nlu import TemplateMatcher
+        from edge.nlu.factory import build_interpreter
         from edge.vad import SileroVad
         from edge.wake import WakeWordDetector
 
@@ -61,7 +61,7 @@ class Assistant:
         self.wake = WakeWordDetector(w.model, threshold=w.threshold, refractory_s=w.refractory_s, threads=w.threads)
         self.vad = SileroVad(threads=1)
         self.transcriber = Transcriber(settings.asr, default_cache_dir())
-        self.matcher = TemplateMatcher(settings.nlu.language)
+        self.matcher = build_interpreter(settings.nlu)
         self._tts: object | None = None
         self.devices = devices
         self.turn_log = turn_log

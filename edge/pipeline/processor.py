@@ -18,7 +18,7 @@ import numpy as np
 
 from edge.devices.errors import DeviceUnreachableError
 from edge.errors import DeviceError, EdgeError
-from edge.nlu import TemplateMatcher, VocabularyEntry
+from edge.nlu import VocabularyEntry
 from edge.pipeline.front import CapturedCommand
 from edge.resolve import DEVICE_INTENTS, QUESTION_INTENTS, resolve
 from edge.resolve.actions import NoAction, is_sensitive, plan_action
@@ -89,7 +89,7 @@ class TurnProcessor:
     def __init__(
         self,
         transcriber: Transcriber | None,  # None: text only (``process_text``)
-        matcher: TemplateMatcher,
+        matcher: Any,  # TemplateMatcher or CombinedInterpreter: interpret() + set_vocabulary()
         devices: Devices,
         *,
         device_id: str,

@@ -98,8 +98,8 @@ def resolve(
 
     if slots.get("name"):
         named = [d for d in candidates if _called(d, str(slots["name"]))]
-        if not named:
-            return Resolution(entities=(), reason="no device has that name", missing=str(slots["name"]))
+        if not named:  # the model reports the name as said, not as a registry value
+            return _sounds_like(str(slots["name"]), candidates)
         if len(named) > 1 and area:
             in_area = [d for d in named if area_id(d.area) == area]
             if in_area:
