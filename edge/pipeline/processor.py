@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import re
 import time
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -122,21 +122,29 @@ class TurnProcessor:
         _LOG.info("vocabulary: %d names, %d areas", len(entries), len({v.area for v in entries if v.area}))
 
     # -- the stages -------------------------------------------------------------------
-    def process(self, command: CapturedCommand, source: str) -> Turn:
-        wake = WakeResult(model=command.wake.model, score=round(command.wake.score, 4), audio_time_s=command.wake.audio_time_s)
-        turn = Turn.start(device_id=self.device_id, area=self.area, source=source, wake=wake)
+    def _snapshot(self) -> list[Any]:
+        """The registry's entities for this turn; the vocabulary follows them. One read per turn,
+        so the ASR bias, the NLU lists and the resolution all see the same devices."""
+        entities = list(self._devices.registry.entities())
+        self._refresh_vocabulary(entities)
+        return entities
+
+    def _guarded(self, turn: Turn, run: Callable[[], Turn]) -> Turn:
         try:
-            return self._process(turn, command)
+            return run()
         except EdgeError as exc:
             _LOG.error("turn %s failed: %s", turn.turn_id, exc)
             return self._finish(dataclasses.replace(turn, outcome=Outcome.ERROR, error=f"{exc.code}: {exc}"))
 
+    def process(self, command: CapturedCommand, source: str) -> Turn:
+        wake = WakeResult(model=command.wake.model, score=round(command.wake.score, 4), audio_time_s=command.wake.audio_time_s)
+        turn = Turn.start(device_id=self.device_id, area=self.area, source=source, wake=wake)
+        return self._guarded(turn, lambda: self._process(turn, command))
+
     def _process(self, turn: Turn, command: CapturedCommand) -> Turn:
         if command.reason is EndpointReason.NO_SPEECH:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_SPEECH))
-        entities = list(self._devices.registry.entities())
-        self._refresh_vocabulary(entities)
-
+        entities = self._snapshot()
         if self._asr is None:
             raise RuntimeError("this TurnProcessor was built for text only")
         t0 = time.perf_counter()
@@ -144,21 +152,18 @@ class TurnProcessor:
         asr = dataclasses.replace(asr, text=strip_wake_phrase(asr.text, self.wake_model))
         turn = dataclasses.replace(turn, asr=asr).with_timing(asr=(time.perf_counter() - t0) * 1000)
         _LOG.info("turn %s heard %r", turn.turn_id, asr.text)
-
-        return self._understand(turn, asr.text, asr.alternatives, ended=command.ended_monotonic, act=True)
+        return self._understand(turn, entities, asr.text, asr.alternatives, ended=command.ended_monotonic, act=True)
 
     def process_text(self, text: str, *, act: bool, source: str = "text") -> Turn:
         """Everything after ASR, on text (``edge nlu``): with ``act`` False, the commands are planned, not sent."""
         turn = Turn.start(device_id=self.device_id, area=self.area, source=source, wake=None)
-        self._refresh_vocabulary(list(self._devices.registry.entities()))
-        try:
-            return self._understand(turn, text, (), ended=time.monotonic(), act=act)
-        except EdgeError as exc:
-            _LOG.error("turn %s failed: %s", turn.turn_id, exc)
-            return self._finish(dataclasses.replace(turn, outcome=Outcome.ERROR, error=f"{exc.code}: {exc}"))
+        return self._guarded(
+            turn, lambda: self._understand(turn, self._snapshot(), text, (), ended=time.monotonic(), act=act)
+        )
 
-    def _understand(self, turn: Turn, text: str, alternatives: Sequence[str], *, ended: float, act: bool) -> Turn:
-        entities = list(self._devices.registry.entities())
+    def _understand(
+        self, turn: Turn, entities: list[Any], text: str, alternatives: Sequence[str], *, ended: float, act: bool
+    ) -> Turn:
         t0 = time.perf_counter()
         nlu = self._interpret(text, alternatives)
         turn = dataclasses.replace(turn, nlu=nlu).with_timing(nlu=(time.perf_counter() - t0) * 1000)
