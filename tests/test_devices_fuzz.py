@@ -16,30 +16,14 @@ from edge.devices import DeviceLink, Discovered, DiscoveryError, Registry, parse
 from edge.devices.abbreviations import ABBREVIATIONS
 from edge.devices.domains import DOMAINS
 from edge.devices.store import EntityStore
+from tests.test_devices_discovery import ABBREVIATED_KEYS
 
 COMPONENTS = sorted(DOMAINS) + ["vacuum"]
 TOPICS = ["~", "~/set", "a/b", "a/+/b", "#", "", "s", "s/pos", "x/#/y", "~cmnd/POWER", "t/\u0000"]
 TEMPLATES = ["{{ value_json.state }}", "{{ value }}", "{% if %}", "{{ x.y }}", "{{ value_json[0] }}", "{{ position }}"]
 KEYS = sorted(
-    {
-        "cmd_t",
-        "stat_t",
-        "name",
-        "pl_on",
-        "pl_off",
-        "stat_on",
-        "stat_off",
-        "val_tpl",
-        "stat_val_tpl",
-        "schema",
-        "~",
-        "avty",
-        "avty_t",
-        "avty_mode",
-        "dev",
-        "uniq_id",
-        "opt",
-        "ret",
+    set(ABBREVIATED_KEYS)
+    | {
         "bri_cmd_t",
         "bri_stat_t",
         "bri_scl",
