@@ -190,6 +190,30 @@ class ResponseResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RewriteResult:
+    """The request was rewritten before NLU (issue 5: what edge learned from past mistakes)."""
+
+    original: str  # the text as heard
+    text: str  # what NLU was given instead
+    source: str  # "table" (the hub's signed table), "personal" / "global" (online retrieval), "taught"
+    score: float  # the table's confidence, or the retrieval similarity
+    version: int = 0  # the rewrite table's version, for source "table"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RewriteResult:
+        return cls(
+            original=str(d["original"]),
+            text=str(d["text"]),
+            source=str(d["source"]),
+            score=float(d.get("score", 0.0)),
+            version=int(d.get("version", 0)),
+        )
+
+
 def new_id() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -206,6 +230,7 @@ class Turn:
     session_id: str = ""
     wake: WakeResult | None = None
     asr: AsrResult | None = None
+    rewrite: RewriteResult | None = None
     nlu: NluResult | None = None
     resolution: Resolution | None = None
     actions: tuple[ActionResult, ...] = ()
@@ -241,6 +266,7 @@ class Turn:
             "source": self.source,
             "wake": self.wake.to_dict() if self.wake else None,
             "asr": self.asr.to_dict() if self.asr else None,
+            "rewrite": self.rewrite.to_dict() if self.rewrite else None,
             "nlu": self.nlu.to_dict() if self.nlu else None,
             "resolution": self.resolution.to_dict() if self.resolution else None,
             "actions": [a.to_dict() for a in self.actions],
@@ -265,6 +291,7 @@ class Turn:
             source=str(d.get("source", "mic")),
             wake=opt("wake", WakeResult.from_dict),
             asr=opt("asr", AsrResult.from_dict),
+            rewrite=opt("rewrite", RewriteResult.from_dict),
             nlu=opt("nlu", NluResult.from_dict),
             resolution=opt("resolution", Resolution.from_dict),
             actions=tuple(ActionResult.from_dict(a) for a in d.get("actions", ())),

@@ -8,6 +8,7 @@ from edge.turn import (
     Outcome,
     Resolution,
     ResponseResult,
+    RewriteResult,
     Turn,
     WakeResult,
 )
@@ -24,6 +25,7 @@ def full_turn() -> Turn:
         source=turn.source,
         wake=turn.wake,
         asr=AsrResult("turn on the kitchen light", -0.21, 0.01, 2.4, "tiny.en", alternatives=("turn on the kitchen lights",)),
+        rewrite=RewriteResult("turn on the kitten light", "turn on the kitchen light", "table", 0.92, version=3),
         nlu=NluResult("turn on the kitchen light", "HassTurnOn", 1.0, {"name": "Kitchen Light", "domain": "light"}),
         resolution=Resolution((EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0),), "name"),
         actions=(
