@@ -44,14 +44,32 @@ class Rewrite:
 
 
 @dataclass(frozen=True, slots=True)
+class Example:
+    """An utterance that worked, across homes: the global layer of online rewrite retrieval."""
+
+    text: str
+    intent: str
+    support: int  # how many successful turns said it
+    success_rate: float  # successes / all turns that said it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "intent": self.intent, "support": self.support, "success_rate": self.success_rate}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Example:
+        return cls(str(d["text"]), str(d["intent"]), int(d["support"]), float(d["success_rate"]))
+
+
+@dataclass(frozen=True, slots=True)
 class RewriteTable:
     version: int  # strictly increasing; a speaker never goes back to an older table
     created_at: float  # unix time the hub mined it
     rewrites: Mapping[str, Rewrite] = field(default_factory=dict)  # by normalised source
+    examples: tuple[Example, ...] = ()
 
     @classmethod
-    def of(cls, version: int, created_at: float, rewrites: list[Rewrite]) -> RewriteTable:
-        return cls(version, created_at, {normalize_utterance(r.source): r for r in rewrites})
+    def of(cls, version: int, created_at: float, rewrites: list[Rewrite], examples: tuple[Example, ...] = ()) -> RewriteTable:
+        return cls(version, created_at, {normalize_utterance(r.source): r for r in rewrites}, tuple(examples))
 
     def lookup(self, text: str) -> Rewrite | None:
         return self.rewrites.get(normalize_utterance(text))
@@ -64,8 +82,14 @@ class RewriteTable:
             "version": self.version,
             "created_at": self.created_at,
             "rewrites": [r.to_dict() for r in sorted(self.rewrites.values(), key=lambda r: r.source)],
+            "examples": [e.to_dict() for e in self.examples],
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RewriteTable:
-        return cls.of(int(d["version"]), float(d["created_at"]), [Rewrite.from_dict(r) for r in d.get("rewrites", ())])
+        return cls.of(
+            int(d["version"]),
+            float(d["created_at"]),
+            [Rewrite.from_dict(r) for r in d.get("rewrites", ())],
+            tuple(Example.from_dict(e) for e in d.get("examples", ())),
+        )
