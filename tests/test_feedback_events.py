@@ -39,7 +39,10 @@ def test_normalize_utterance():
 
 def test_table_looks_up_by_normalised_text_and_round_trips():
     table = RewriteTable.of(
-        3, 10.0, [Rewrite("turn on the stubby light", "turn on the study light", 4, 0.8)], (Example("turn on the study light", "HassTurnOn", 9, 0.9),)
+        3,
+        10.0,
+        [Rewrite("turn on the stubby light", "turn on the study light", 4, 0.8)],
+        (Example("turn on the study light", "HassTurnOn", 9, 0.9),),
     )
     assert table.lookup("Turn on the stubby light.") == table.rewrites["turn on the stubby light"]
     assert table.lookup("turn on the study light") is None
