@@ -131,9 +131,17 @@ class Resolution:
     entities: tuple[EntityRef, ...]
     reason: str  # why these: "name", "area", "speaker area", ...
     missing: str = ""  # the name said when nothing matched it
+    candidates: tuple[EntityRef, ...] = ()  # the n-best list, best first, with scores (the chosen ones among them)
+    ambiguous: bool = False  # two candidates too close to choose: ask which one
 
     def to_dict(self) -> dict[str, Any]:
-        return {"entities": [e.to_dict() for e in self.entities], "reason": self.reason, "missing": self.missing}
+        return {
+            "entities": [e.to_dict() for e in self.entities],
+            "reason": self.reason,
+            "missing": self.missing,
+            "candidates": [e.to_dict() for e in self.candidates],
+            "ambiguous": self.ambiguous,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Resolution:
@@ -141,6 +149,8 @@ class Resolution:
             entities=tuple(EntityRef.from_dict(e) for e in d.get("entities", ())),
             reason=str(d.get("reason", "")),
             missing=str(d.get("missing", "")),
+            candidates=tuple(EntityRef.from_dict(e) for e in d.get("candidates", ())),
+            ambiguous=bool(d.get("ambiguous", False)),
         )
 
 

@@ -27,7 +27,11 @@ def full_turn() -> Turn:
         asr=AsrResult("turn on the kitchen light", -0.21, 0.01, 2.4, "tiny.en", alternatives=("turn on the kitchen lights",)),
         rewrite=RewriteResult("turn on the kitten light", "turn on the kitchen light", "table", 0.92, version=3),
         nlu=NluResult("turn on the kitchen light", "HassTurnOn", 1.0, {"name": "Kitchen Light", "domain": "light"}),
-        resolution=Resolution((EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0),), "name"),
+        resolution=Resolution(
+            (EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0),),
+            "name",
+            candidates=(EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0), EntityRef("k2", "Kitchen Lamp", "Kitchen", "light", 0.6)),
+        ),
         actions=(
             ActionResult("k1", "home/k1/set", "ON", True, "on", 21.5),
             ActionResult("s1", "s/set", "ON", False, optimistic=True),
