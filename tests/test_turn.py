@@ -30,7 +30,10 @@ def full_turn() -> Turn:
         resolution=Resolution(
             (EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0),),
             "name",
-            candidates=(EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0), EntityRef("k2", "Kitchen Lamp", "Kitchen", "light", 0.6)),
+            candidates=(
+                EntityRef("k1", "Kitchen Light", "Kitchen", "light", 1.0),
+                EntityRef("k2", "Kitchen Lamp", "Kitchen", "light", 0.6),
+            ),
         ),
         actions=(
             ActionResult("k1", "home/k1/set", "ON", True, "on", 21.5),
