@@ -62,14 +62,24 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _start_link(settings: Settings) -> Any:
     from edge.devices import DeviceLink
+    from edge.presence import node_id
 
     link = DeviceLink(
         settings.mqtt,
         client_id=settings.mqtt.client_id or f"edge-{settings.speaker.id}",
         registry_path=settings.mqtt.registry_path(),
+        ignore_node_ids=(node_id(settings.speaker.id),),  # the speaker's own sensors and mute switch
     )
     link.start()
     return link
+
+
+def _speaker_services(settings: Settings, assistant: Any) -> Any:
+    """The speaker's Home Assistant entities and Hermes events, as configured (None: neither)."""
+    from edge.presence import SpeakerServices
+
+    services = SpeakerServices.build(settings, assistant)
+    return services.start() if services is not None else None
 
 
 def _turn_log(settings: Settings) -> Any:
@@ -89,12 +99,25 @@ def cmd_listen(args: argparse.Namespace) -> int:
         raise EdgeError(f"no such audio file: {missing[0]}", fix="pass WAV or FLAC files that exist")
     link = _start_link(settings)
     log = _turn_log(settings)
+    services = None
+    assistant = None
     try:
         assistant = Assistant(settings, link, turn_log=log)
+        services = _speaker_services(settings, assistant)
         link.wait_for_discovery(settings.mqtt.discovery_wait_s)
         answers = Path(args.answers) if args.answers else None
         if answers:
             answers.mkdir(parents=True, exist_ok=True)
+        rings = iter(range(1_000_000))
+
+        def ring_sink() -> Any:  # a timer that ends while the files run rings here
+            if args.speak:
+                from edge.audio import SpeakerSink
+
+                return SpeakerSink(settings.audio)
+            return WavSink(answers / f"timer.{next(rings)}.wav") if answers else None
+
+        assistant.ring_sink = ring_sink
 
         def sink_for(path: Path, n: int) -> Any:
             if args.speak:
@@ -111,6 +134,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
             else:
                 _print_turn(turn)
     finally:
+        if assistant is not None:
+            assistant.close()
+        if services is not None:
+            services.stop()
         link.stop()
         log.close()
     return 0
@@ -141,6 +168,8 @@ def nlu_json(turn: Turn, acted: bool) -> dict[str, Any]:
 def cmd_nlu(args: argparse.Namespace) -> int:
     from edge.nlu.factory import build_interpreter
     from edge.pipeline.processor import TurnProcessor
+    from edge.skills import LocalSkills
+    from edge.timers import TimerManager
 
     settings = _settings(args)
     link = _start_link(settings)
@@ -153,6 +182,7 @@ def cmd_nlu(args: argparse.Namespace) -> int:
             area=settings.speaker.area,
             confirm_timeout_s=settings.mqtt.confirm_timeout_s,
             wake_model=settings.wake.model,
+            skills=LocalSkills(TimerManager(None, time.time), hour_24=settings.speaker.hour_24),  # timers in memory
         )
         link.wait_for_discovery(settings.mqtt.discovery_wait_s)
         for text in args.text:
@@ -195,8 +225,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     mic.start()  # fails now, with the fix, if there is no microphone
     link = _start_link(settings)
     log = _turn_log(settings)
+    services = None
+    assistant = None
     try:
         assistant = Assistant(settings, link, turn_log=log)
+        services = _speaker_services(settings, assistant)
         link.wait_for_discovery(settings.mqtt.discovery_wait_s)
         sink = SpeakerSink(settings.audio)
         interval = notifier.watchdog_interval_s() or 10.0
@@ -214,6 +247,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         notifier.stopping()
         mic.stop()
+        if assistant is not None:
+            assistant.close()
+        if services is not None:
+            services.stop()
         link.stop()
         log.close()
         _LOG.info("stopped; turn log flushed")

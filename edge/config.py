@@ -69,6 +69,27 @@ class MqttSettings:
 class SpeakerSettings:
     id: str = "edge"
     area: str = ""  # the room this speaker stands in ("kitchen"); used when a command names none
+    hour_24: bool = False  # say the time as 19:05 rather than 7:05 PM
+    ha_discovery: bool = True  # announce this speaker to Home Assistant (sensors, mute switch) by MQTT discovery
+    state_db: str = ""  # the speaker's own state (mute); empty = <state dir>/speaker.db
+
+    def state_db_path(self) -> Path:
+        return Path(self.state_db).expanduser() if self.state_db else default_state_dir() / "speaker.db"
+
+
+@dataclass(frozen=True, slots=True)
+class TimerSettings:
+    db: str = ""  # where timers persist; empty = <state dir>/timers.db
+    chime_repeats: int = 3  # how many times the chime plays when a timer ends
+
+    def db_path(self) -> Path:
+        return Path(self.db).expanduser() if self.db else default_state_dir() / "timers.db"
+
+
+@dataclass(frozen=True, slots=True)
+class HermesSettings:
+    enabled: bool = True  # publish Rhasspy/Snips Hermes events (hotword, ASR text, intents) on the broker
+    site_id: str = ""  # Hermes siteId; empty = the speaker id
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +160,8 @@ class Settings:
     nlu: NluSettings = field(default_factory=NluSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    timers: TimerSettings = field(default_factory=TimerSettings)
+    hermes: HermesSettings = field(default_factory=HermesSettings)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -163,6 +186,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "wake.threads": (1, 16),
     "tts.threads": (1, 16),
     "audio.block_ms": (10, 500),
+    "timers.chime_repeats": (1, 10),
 }
 
 

@@ -17,7 +17,7 @@ import ssl
 import threading
 import time
 from types import TracebackType
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -58,8 +58,10 @@ class DeviceLink:
         *,
         registry: Registry | None = None,
         registry_path: str | os.PathLike[str] | None = None,
+        ignore_node_ids: Iterable[str] = (),
     ) -> None:
-        """registry_path: persist the discovered entities there (None: not persisted); not with registry."""
+        """registry_path: persist the discovered entities there (None: not persisted); not with registry.
+        ignore_node_ids: discovery node ids that are not devices to control (this speaker's own entities)."""
         if registry is not None and registry_path is not None:
             raise DeviceError(
                 "DeviceLink takes a registry or a registry_path, not both",
@@ -68,6 +70,7 @@ class DeviceLink:
         self._settings = settings
         self._registry = registry if registry is not None else Registry(registry_path)
         self._prefix = settings.discovery_prefix.rstrip("/")
+        self._ignore_nodes = frozenset(ignore_node_ids)
         self._discovery_subs = (f"{self._prefix}/+/+/config", f"{self._prefix}/+/+/+/config")
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
@@ -350,6 +353,10 @@ class DeviceLink:
     # --- discovery -----------------------------------------------------------------------------
 
     def _handle_discovery(self, topic: str, payload: bytes) -> None:
+        where = match_topic(topic, self._prefix)
+        if where is not None and where.node_id and where.node_id in self._ignore_nodes:
+            log.debug("skipping discovery message on %s: this speaker's own entity", topic)
+            return
         try:
             result = parse_discovery(topic, payload, self._prefix)
         except DiscoveryError as exc:

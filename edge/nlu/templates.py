@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from edge.errors import NluError
+from edge.nlu.extra_sentences import with_extra_sentences
 from edge.turn import NluResult
 
 _LOG = logging.getLogger("edge.nlu")
@@ -47,6 +48,8 @@ class TemplateMatcher:
         if data is None:
             raise NluError(f"no Home Assistant intents for language {language!r}", fix="set [nlu] language = \"en\"")
         self.language = language
+        if language == "en":
+            data = with_extra_sentences(data)
         self._intents = Intents.from_dict(data)
         self._lock = threading.Lock()
         self._lists: dict[str, Any] = {}

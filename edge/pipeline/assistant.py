@@ -22,8 +22,11 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from edge.config import Settings, default_cache_dir
+from edge.pipeline.events import Observers
 from edge.pipeline.front import FRAME_SAMPLES, AudioFront, CapturedCommand, ListenState
 from edge.pipeline.processor import TurnProcessor
+from edge.timers import TimerManager
+from edge.timers.ringer import Ring, TimerRinger
 from edge.turn import Turn
 
 _LOG = logging.getLogger("edge.pipeline")
@@ -49,9 +52,14 @@ def log_turn(turn: Turn) -> None:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, devices: object, *, turn_log: object | None = None) -> None:
+    def __init__(
+        self, settings: Settings, devices: object, *, turn_log: object | None = None, timers: TimerManager | None = None
+    ) -> None:
+        """timers: the TimerManager to use; None builds one on ``[timers] db``."""
         from edge.asr import Transcriber
         from edge.nlu.factory import build_interpreter
+        from edge.skills import LocalSkills
+        from edge.timers import TimerStore
         from edge.vad import SileroVad
         from edge.wake import WakeWordDetector
 
@@ -65,6 +73,11 @@ class Assistant:
         self._tts: object | None = None
         self.devices = devices
         self.turn_log = turn_log
+        self.events = Observers()  # Hermes, the speaker's Home Assistant sensors (edge.presence) add themselves
+        self.muted = threading.Event()  # the mute switch: wake words are ignored while set
+        self.timers = timers if timers is not None else TimerManager(TimerStore(settings.timers.db_path()), time.time)
+        self.ringer = TimerRinger(self.timers, self._ring_now)
+        self.ring_sink: Callable[[], object | None] = lambda: None  # a fresh sink per ring outside the service loop
         self.processor = TurnProcessor(
             self.transcriber,
             self.matcher,
@@ -73,6 +86,8 @@ class Assistant:
             area=settings.speaker.area,
             confirm_timeout_s=settings.mqtt.confirm_timeout_s,
             wake_model=self.wake.name,
+            skills=LocalSkills(self.timers, hour_24=settings.speaker.hour_24),
+            observer=self.events,
         )
         _LOG.info("models loaded in %.1f s", time.perf_counter() - t0)
 
@@ -88,7 +103,36 @@ class Assistant:
     def new_front(self) -> AudioFront:
         self.wake.reset()
         self.vad.reset()
-        return AudioFront(self.wake, self.vad, self.settings.vad, self.settings.wake.preroll_s)
+        return AudioFront(
+            self.wake, self.vad, self.settings.vad, self.settings.wake.preroll_s, observer=self.events, muted=self.muted.is_set
+        )
+
+    # -- timers -----------------------------------------------------------------------
+    def start_timers(self, on_ring: Callable[[Ring], None] | None = None) -> None:
+        """Ring finished timers from now on: through ``on_ring``, else at once into ``ring_sink()``."""
+        self.ringer.on_ring = on_ring or self._ring_now
+        self.ringer.start()
+
+    def ring(self, ring: Ring, sink: object | None) -> None:
+        """The chime, then "Your pasta timer is done." into ``sink`` (a log line without one)."""
+        if sink is None:
+            _LOG.info("timer %s: %s (no sink to ring into)", ring.timer.timer_id, ring.text)
+            return
+        from edge.timers.chime import CHIME_RATE, chime
+
+        sink.play(chime(self.settings.timers.chime_repeats), CHIME_RATE)  # type: ignore[attr-defined]
+        self.tts.speak(ring.text, sink)
+
+    def _ring_now(self, ring: Ring) -> None:
+        sink = self.ring_sink()
+        try:
+            self.ring(ring, sink)
+        finally:
+            if sink is not None:
+                sink.close()  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.ringer.stop()
 
     # -- one turn, after the command was captured -------------------------------------
     def handle(self, command: CapturedCommand, source: str, sink: object | None) -> Turn:
@@ -107,11 +151,13 @@ class Assistant:
         if self.turn_log is not None:
             self.turn_log.append(turn)  # type: ignore[attr-defined]
         log_turn(turn)
+        self.events.finished(turn)
         return turn
 
     # -- files ------------------------------------------------------------------------
     def run_audio(self, audio: np.ndarray, source: str, sink_for: Callable[[int], object | None]) -> list[Turn]:
         """Run 16 kHz float32 audio through the loop; ``sink_for(n)`` gives the sink of turn n."""
+        self.ringer.start()  # timers set by these turns ring through ring_sink()
         front = self.new_front()
         tail_s = self.settings.vad.no_speech_timeout_s + self.settings.vad.hangover_s + 0.5
         pcm = np.concatenate(
@@ -138,13 +184,17 @@ class Assistant:
     def run_microphone(self, mic: object, sink: object, stop: threading.Event, heartbeat: Callable[[], None]) -> None:
         """The service loop: until ``stop`` is set. ``heartbeat`` is called while audio flows."""
         front = self.new_front()
-        commands: queue.Queue[CapturedCommand | None] = queue.Queue(maxsize=4)
+        commands: queue.Queue[CapturedCommand | Ring | None] = queue.Queue(maxsize=4)
+        self.start_timers(lambda ring: commands.put(ring, timeout=60))  # the worker plays rings, in turn
 
         def worker() -> None:
             while True:
                 command = commands.get()
                 if command is None:
                     return
+                if isinstance(command, Ring):
+                    self._ring_in_loop(front, command, sink)
+                    continue
                 try:
                     front.state = ListenState.THINKING
                     turn = self.processor.process(command, "mic")
@@ -169,6 +219,19 @@ class Assistant:
                         _LOG.warning("dropping a command: the worker is behind")
                         front.release()
         finally:
+            self.ringer.on_ring = self._ring_now
             commands.put(None)
             thread.join(timeout=10)
+
+    def _ring_in_loop(self, front: AudioFront, ring: Ring, sink: object) -> None:
+        idle = front.state is ListenState.IDLE  # not while a command is being captured
+        if idle:
+            front.state = ListenState.SPEAKING
+        try:
+            self.ring(ring, sink)
+        except Exception:  # a failed ring must never stop the service
+            _LOG.exception("could not ring timer %s", ring.timer.timer_id)
+        finally:
+            if idle:
+                front.release()
 

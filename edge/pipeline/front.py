@@ -12,12 +12,13 @@ import enum
 import logging
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
 from edge.audio.framing import Framer
 from edge.config import VadSettings
+from edge.pipeline.events import LoopObserver
 from edge.vad import Endpointer, EndpointReason, EndpointState
 from edge.wake import Detection
 
@@ -80,7 +81,19 @@ def collapse_silence(frames: list[tuple[np.ndarray, float]], threshold: float) -
 class AudioFront:
     """Feed audio with ``feed``; it returns the commands that chunk completed."""
 
-    def __init__(self, wake: WakeModel, vad: SpeechModel, vad_settings: VadSettings, preroll_s: float) -> None:
+    def __init__(
+        self,
+        wake: WakeModel,
+        vad: SpeechModel,
+        vad_settings: VadSettings,
+        preroll_s: float,
+        *,
+        observer: LoopObserver | None = None,  # told of wake words and state changes (audio thread)
+        muted: Callable[[], bool] = lambda: False,  # while true, wake words are ignored
+    ) -> None:
+        self._observer = observer or LoopObserver()
+        self._muted = muted
+        self._state = ListenState.IDLE
         self._wake = wake
         self._vad = vad
         self._endpointer = Endpointer(
@@ -116,7 +129,9 @@ class AudioFront:
                 return self._finish()
             return None
         self._preroll.append((frame, speech_prob))
-        if detections and self.state is ListenState.IDLE:
+        if detections and self._muted():
+            _LOG.info("wake word %s (%.2f) ignored: muted", detections[0].model, detections[0].score)
+        elif detections and self.state is ListenState.IDLE:
             self._start(detections[0])
         elif detections:
             _LOG.info("wake word %s (%.2f) ignored: a turn is in progress", detections[0].model, detections[0].score)
@@ -128,6 +143,7 @@ class AudioFront:
         self._captured = list(self._preroll)
         self._preroll.clear()
         self._endpointer.reset()
+        self._observer.woke(detection)
         self.state = ListenState.LISTENING
 
     def _finish(self) -> CapturedCommand:
@@ -146,6 +162,16 @@ class AudioFront:
         self._detection = None
         self.state = ListenState.THINKING
         return command
+
+    @property
+    def state(self) -> ListenState:
+        return self._state
+
+    @state.setter
+    def state(self, value: ListenState) -> None:
+        if value is not self._state:
+            self._state = value
+            self._observer.state_changed(value)
 
     def release(self) -> None:
         """The turn is over: listen for the wake word again."""

@@ -19,6 +19,7 @@ import numpy as np
 from edge.devices.errors import DeviceUnreachableError
 from edge.errors import DeviceError, EdgeError
 from edge.nlu import VocabularyEntry
+from edge.pipeline.events import LoopObserver
 from edge.pipeline.front import CapturedCommand
 from edge.resolve import DEVICE_INTENTS, QUESTION_INTENTS, resolve
 from edge.resolve.actions import NoAction, is_sensitive, plan_action
@@ -96,8 +97,12 @@ class TurnProcessor:
         area: str,
         confirm_timeout_s: float,
         wake_model: str,
+        skills: Any | None = None,  # edge.skills.LocalSkills: timers, time, date
+        observer: LoopObserver | None = None,  # told after ASR and after NLU
     ) -> None:
         self._asr = transcriber
+        self._skills = skills
+        self._observer = observer or LoopObserver()
         self._nlu = matcher
         self._devices = devices
         self.device_id = device_id
@@ -152,6 +157,7 @@ class TurnProcessor:
         asr = dataclasses.replace(asr, text=strip_wake_phrase(asr.text, self.wake_model))
         turn = dataclasses.replace(turn, asr=asr).with_timing(asr=(time.perf_counter() - t0) * 1000)
         _LOG.info("turn %s heard %r", turn.turn_id, asr.text)
+        self._observer.heard(turn)
         return self._understand(turn, entities, asr.text, asr.alternatives, ended=command.ended_monotonic, act=True)
 
     def process_text(self, text: str, *, act: bool, source: str = "text") -> Turn:
@@ -167,6 +173,10 @@ class TurnProcessor:
         t0 = time.perf_counter()
         nlu = self._interpret(text, alternatives)
         turn = dataclasses.replace(turn, nlu=nlu).with_timing(nlu=(time.perf_counter() - t0) * 1000)
+        self._observer.understood(turn)
+        if self._skills is not None and self._skills.handles(nlu.intent):
+            outcome, answer = self._skills.answer(nlu)
+            return dataclasses.replace(turn, outcome=outcome, response=ResponseResult(text=answer))
         if nlu.intent is None:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NOT_UNDERSTOOD))
         if nlu.intent in LOCAL_INTENTS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Sequence
 
+from edge.respond.clock import say_date, say_time
 from edge.turn import ActionResult, EntityRef, NluResult, Outcome, Resolution
 
 _VERB = {"HassTurnOn": "Turned on", "HassTurnOff": "Turned off"}
@@ -52,11 +53,6 @@ def _done(nlu: NluResult, entities: Sequence[EntityRef]) -> str:
     return "Done."
 
 
-def _clock(now: dt.datetime) -> str:
-    hour = now.hour % 12 or 12
-    return f"{hour}:{now.minute:02d} {'AM' if now.hour < 12 else 'PM'}"
-
-
 def respond(
     outcome: Outcome,
     nlu: NluResult | None = None,
@@ -84,9 +80,9 @@ def respond(
         return "I can't reach your devices right now. I'll keep trying."
     if outcome is Outcome.ANSWERED:
         if nlu.intent == "HassGetCurrentTime":
-            return f"It's {_clock(now)}."
+            return say_time(now)
         if nlu.intent == "HassGetCurrentDate":
-            return f"Today is {now.strftime('%A, %B')} {now.day}."
+            return say_date(now)
         return "Okay."
     entities = resolution.entities if resolution else ()
     if outcome is Outcome.REFUSED:
