@@ -103,7 +103,7 @@ class TimerManager:
 
     def timers(self) -> list[Timer]:
         with self._lock:
-            return sorted(self._timers.values(), key=lambda t: (t.created_s, t.timer_id))
+            return list(self._timers.values())  # in the order they were set
 
     def next_end_s(self) -> float | None:
         with self._lock:

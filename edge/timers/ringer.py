@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from edge.timers.durations import say_duration
 from edge.timers.manager import Timer, TimerManager
 
 _LOG = logging.getLogger("edge.timers")
@@ -27,8 +26,7 @@ class Ring:
     @property
     def text(self) -> str:
         if self.missed:
-            what = f"{self.timer.name} timer" if self.timer.name else f"{say_duration(self.timer.duration_s)} timer"
-            return f"Your {what} finished while I was off."
+            return f"Your {self.timer.label} finished while I was off."
         return f"Your {self.timer.label} is done."
 
 

@@ -46,7 +46,7 @@ class TimerStore:
     def load(self) -> list[Timer]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT timer_id, name, duration_s, created_s, ends_s, remaining_s FROM timers ORDER BY created_s"
+                "SELECT timer_id, name, duration_s, created_s, ends_s, remaining_s FROM timers ORDER BY created_s, rowid"
             ).fetchall()
         return [Timer(r[0], r[1], int(r[2]), float(r[3]), None if r[4] is None else float(r[4]), float(r[5])) for r in rows]
 
