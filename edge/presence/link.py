@@ -32,6 +32,7 @@ class SpeakerLink:
         self._handlers: dict[str, Callable[[str], None]] = {}
         self._hooks: list[Callable[[], None]] = []
         self._connected = threading.Event()
+        self._announced = threading.Event()  # connected, and the connect hooks have run
         self._started = False
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
         client.suppress_exceptions = True
@@ -57,7 +58,8 @@ class SpeakerLink:
         return self._connected.is_set()
 
     def wait_connected(self, timeout_s: float) -> bool:
-        return self._connected.wait(timeout_s)
+        """True once connected and announced (the connect hooks ran)."""
+        return self._announced.wait(timeout_s)
 
     def subscribe(self, topic: str, handler: Callable[[str], None]) -> None:
         """``handler(payload text)`` for every message on ``topic`` (exact topic, no wildcards)."""
@@ -100,6 +102,7 @@ class SpeakerLink:
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
+        self._announced.clear()
 
     # -- paho callbacks (network thread) -----------------------------------------------
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
@@ -114,12 +117,14 @@ class SpeakerLink:
                 client.subscribe(topic, qos=1)
             for hook in list(self._hooks):
                 hook()
+            self._announced.set()
             _LOG.info("speaker announced on the MQTT broker at %s:%d", self.settings.host, self.settings.port)
         except Exception:
             _LOG.exception("error while announcing the speaker")
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         self._connected.clear()
+        self._announced.clear()
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         try:
