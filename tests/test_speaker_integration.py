@@ -264,3 +264,43 @@ def test_a_two_second_timer_from_audio_rings_into_the_sink(broker, speaker, voic
     finally:
         assistant.ring_sink = lambda: None
         watch.close()
+
+
+@pytest.mark.slow
+def test_in_the_service_loop_the_worker_rings_the_timer(broker, voices, tmp_path):
+    """`edge run`: the timer thread hands the ring to the worker, which plays it on the loop's sink."""
+    from edge.devices import DeviceLink
+    from edge.pipeline.assistant import Assistant
+    from edge.timers.chime import CHIME_RATE, chime
+    from tests.test_service_loop import RecordingMic
+
+    class ThreadSink:
+        def __init__(self) -> None:
+            self.played: list[tuple[str, int, int]] = []  # (thread, rate, samples)
+
+        def play(self, chunk, rate: int) -> None:
+            self.played.append((threading.current_thread().name, rate, len(chunk)))
+
+        def wait(self, timeout=None) -> None: ...
+        def stop(self) -> None: ...
+        def close(self) -> None: ...
+
+    settings = _settings(broker, tmp_path, "svcspk", hermes={"enabled": False})
+    audio = np.concatenate([np.zeros(16000, np.float32), voices.piper("Alexa, set a timer for 2 seconds.")])
+    mic, sink, stop = RecordingMic(audio, pace_s=0.005), ThreadSink(), threading.Event()
+    link = DeviceLink(settings.mqtt, client_id="edge-test-svc-timer")
+    link.start()
+    assistant = Assistant(settings, link)
+    loop = threading.Thread(target=assistant.run_microphone, args=(mic, sink, stop, lambda: None))
+    try:
+        loop.start()
+        chime_n = len(chime(settings.timers.chime_repeats))
+        assert wait_until(lambda: (CHIME_RATE, chime_n) in [(rate, n) for _, rate, n in sink.played], 30)
+        assert wait_until(lambda: len(sink.played) >= 3 and assistant.timers.timers() == [], 10)
+        assert {name for name, _, _ in sink.played} == {"edge-worker"}  # never the audio or the timer thread
+    finally:
+        stop.set()
+        loop.join(timeout=5)
+        assistant.close()
+        link.stop()
+    assert not loop.is_alive()
