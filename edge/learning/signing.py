@@ -63,7 +63,8 @@ def generate_keypair(private_path: Path | str, public_path: Path | str) -> Ed255
         if p.exists():
             raise LearningError(
                 f"{p} already exists; not replacing the hub's key",
-                fix=f"keep it (speakers trust it), or delete {private_path} and {public_path} and copy the new public key to every speaker",
+                fix=f"keep it (speakers trust it), or delete {private_path} and {public_path} "
+                "and copy the new public key to every speaker",
             )
     key = Ed25519PrivateKey.generate()
     try:
@@ -85,7 +86,9 @@ def load_private_key(path: Path | str) -> Ed25519PrivateKey:
     except FileNotFoundError as exc:
         raise LearningError(f"no signing key at {path}", fix="create it once with: edge hub --keygen") from exc
     except (OSError, ValueError, TypeError) as exc:
-        raise LearningError(f"cannot read the signing key {path}: {exc}", fix="restore it from backup or run edge hub --keygen") from exc
+        raise LearningError(
+            f"cannot read the signing key {path}: {exc}", fix="restore it from backup or run edge hub --keygen"
+        ) from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise LearningError(f"{path} is not an Ed25519 private key", fix="create one with: edge hub --keygen")
     return key
