@@ -193,7 +193,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "learning.min_confidence": (0.0, 1.0),
 }
 _PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
-    "learning.mine_at": (re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d)?$"), 'a 24-hour time like "03:00", or "" to mine only every mine_every_h'),
+    "learning.mine_at": (
+        re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d)?$"),
+        'a 24-hour time like "03:00", or "" to mine only every mine_every_h',
+    ),
 }
 
 

@@ -9,6 +9,7 @@ an ack for the older revision, still in flight, then leaves the newer one queued
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 import threading
@@ -32,10 +33,17 @@ CREATE TABLE IF NOT EXISTS outbox (
 """
 
 
+def payload_digest(payload: bytes | str) -> str:
+    """What a hub receipt names: SHA-256 of the exact payload it stored (first 32 hex digits)."""
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     event: FeedbackEvent
     revision: int  # bumped by every put() of the same event_id
+    record: str  # the exact JSON stored: what is sent, and what the hub's receipt digests
 
 
 class Outbox:
@@ -86,7 +94,7 @@ class Outbox:
             if event_id in exclude:
                 continue
             try:
-                out.append(OutboxEntry(FeedbackEvent.from_json(record), int(revision)))
+                out.append(OutboxEntry(FeedbackEvent.from_json(record), int(revision), record))
             except (ValueError, KeyError, TypeError) as exc:  # cannot happen unless the file was edited by hand
                 log.error("dropping unreadable outbox record %s: %s", event_id, exc)
                 self.ack(event_id)
@@ -110,6 +118,18 @@ class Outbox:
                 return self._db.execute(sql, args).rowcount > 0
             except sqlite3.Error as exc:
                 log.error("feedback event %s delivered but not removed from the outbox: %s", event_id, exc)
+                raise FeedbackError(f"cannot remove feedback event {event_id}: {exc}", fix="check the disk") from exc
+
+    def ack_digest(self, event_id: str, digest: str) -> bool:
+        """Delete the event if its queued record is the one the hub's receipt names. True if deleted."""
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT record FROM outbox WHERE event_id = ?", (event_id,)).fetchone()
+                if row is None or payload_digest(row[0]) != digest:
+                    return False  # unknown, already gone, or replaced by newer labels since
+                return self._db.execute("DELETE FROM outbox WHERE event_id = ? AND record = ?", (event_id, row[0])).rowcount > 0
+            except sqlite3.Error as exc:
+                log.error("feedback event %s stored by the hub but not removed from the outbox: %s", event_id, exc)
                 raise FeedbackError(f"cannot remove feedback event {event_id}: {exc}", fix="check the disk") from exc
 
     def __len__(self) -> int:

@@ -5,15 +5,23 @@ session expiry, a stable client id per speaker) with its own network thread
 and a sender thread. While connected the sender publishes the oldest queued
 events (at most ``max_inflight`` unacknowledged at a time) to
 ``<topic_prefix>/<speaker pseudonym>``; an event leaves the outbox only when
-the broker's PUBACK for its message id arrives (``on_publish``). A lost
-connection forgets what was in flight and sends it again after reconnecting,
-and a new process (a reboot, a power cut) starts from whatever is still in
-the outbox file: delivery is at least once, and the hub upserts by
-(speaker, turn_id). Events carry text and features only, never audio.
+the hub's receipt for it arrives: the hub stores the event, then publishes
+``{"event_id", "digest"}`` (QoS 1) on ``<topic_prefix>-receipt/<speaker>``.
+A broker's PUBACK alone is not enough: a broker that crashes (or drops a
+queue that grew past its limit) after the PUBACK loses the event, and this
+was seen with a SIGKILLed Mosquitto (the hub's unread socket data is reset).
+So a PUBACK only parks the event; without a receipt within ``resend_after_s``
+it is sent again. ``receipts=False`` deletes on the PUBACK instead.
+
+A lost connection forgets what was in flight or parked and sends it again
+after reconnecting, and a new process (a reboot, a power cut) starts from
+whatever is still in the outbox file: delivery is at least once, and the hub
+upserts by (speaker, turn_id). Events carry text and features only, never audio.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import ssl
 import threading
@@ -59,10 +67,12 @@ class FeedbackSync:
         pace_s: float = 0.0,
         resend_after_s: float = 60.0,
         session_expiry_s: int = SESSION_EXPIRY_S,
+        receipts: bool = True,
     ) -> None:
         """pace_s: least time between two publishes (spreads a long backlog after an outage); 0 = none.
 
-        resend_after_s: an event still unacknowledged this long after its publish is sent again.
+        resend_after_s: an event without PUBACK (or without the hub's receipt) this long after its publish is sent again.
+        receipts: delete an event on the hub's receipt (True) or already on the broker's PUBACK (False).
         """
         if not client_id:
             raise FeedbackError("FeedbackSync needs a stable client id", fix="pass e.g. 'edge-fb-<speaker id>'")
@@ -82,6 +92,8 @@ class FeedbackSync:
         self._connected = threading.Event()
         self._inflight: dict[int, tuple[str, int, float]] = {}  # mid -> (event_id, revision, sent monotonic)
         self._early_acks: dict[int, float] = {}  # PUBACKs for mids not recorded yet -> when they came
+        self._receipts = receipts
+        self._parked: dict[str, float] = {}  # event_id -> when its PUBACK came; waiting for the hub's receipt
         self._sent = 0
         self._acked = 0
         self._warned = False
@@ -104,6 +116,7 @@ class FeedbackSync:
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.message_callback_add(f"{self._prefix}-receipt/+", self._on_receipt)
         self._client = client
 
     # --- public API ----------------------------------------------------------------------------
@@ -118,7 +131,7 @@ class FeedbackSync:
 
     @property
     def acked(self) -> int:
-        """Events acknowledged by the broker (and removed from the outbox) since start."""
+        """Events confirmed (by the hub's receipt, or the PUBACK without receipts) and removed since start."""
         return self._acked
 
     def start(self) -> FeedbackSync:
@@ -186,8 +199,11 @@ class FeedbackSync:
             for mid, (_, _, sent_at) in list(self._inflight.items()):
                 if now - sent_at > self._resend_after_s:
                     del self._inflight[mid]  # no PUBACK for too long: send it again
+            for event_id, parked_at in list(self._parked.items()):
+                if now - parked_at > self._resend_after_s:
+                    del self._parked[event_id]  # the broker took it but the hub never confirmed: send again
             room = self._max_inflight - len(self._inflight)
-            busy = {event_id for event_id, _, _ in self._inflight.values()}
+            busy = {event_id for event_id, _, _ in self._inflight.values()} | set(self._parked)
         if room <= 0:
             return 0
         entries = self._outbox.pending_entries(room, exclude=busy)
@@ -198,7 +214,7 @@ class FeedbackSync:
             event = entry.event
             topic = f"{self._prefix}/{event.speaker}"
             # Not under self._lock: paho calls on_publish holding its own message lock (lock order).
-            info = self._client.publish(topic, event.to_json().encode("utf-8"), qos=FEEDBACK_QOS)
+            info = self._client.publish(topic, entry.record.encode("utf-8"), qos=FEEDBACK_QOS)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 log.debug("feedback event %s not sent (%s); will retry", event.event_id, mqtt.error_string(info.rc))
                 break
@@ -237,13 +253,38 @@ class FeedbackSync:
             log.exception("error while handling the PUBACK for mid %s", mid)
 
     def _acknowledge(self, event_id: str, revision: int) -> None:
-        try:
-            self._outbox.ack(event_id, revision)
+        if self._receipts:
             with self._lock:
-                self._acked += 1
+                self._parked[event_id] = time.monotonic()
+            return
+        try:
+            if self._outbox.ack(event_id, revision):
+                with self._lock:
+                    self._acked += 1
             self._wake.set()
         except Exception:
             log.exception("feedback event %s was delivered but is still queued; it will be sent again", event_id)
+
+    def _on_receipt(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        try:
+            data = json.loads(msg.payload)
+            event_id, digest = data["event_id"], data["digest"]
+            if not isinstance(event_id, str) or not isinstance(digest, str):
+                raise TypeError("event_id and digest must be strings")
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring a malformed hub receipt on %s: %s", msg.topic, exc)
+            return
+        try:
+            deleted = self._outbox.ack_digest(event_id, digest)
+        except Exception:
+            log.exception("feedback event %s was stored by the hub but is still queued; it will be sent again", event_id)
+            return
+        with self._lock:
+            self._parked.pop(event_id, None)
+            self._acked += int(deleted)
+        if deleted:
+            log.debug("the hub stored feedback event %s", event_id)
+            self._wake.set()
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         try:
@@ -257,6 +298,9 @@ class FeedbackSync:
             with self._lock:
                 self._inflight.clear()
                 self._early_acks.clear()
+                self._parked.clear()  # a broker that restarted may have lost what it acknowledged
+            if self._receipts:
+                client.subscribe(f"{self._prefix}-receipt/+", qos=FEEDBACK_QOS)
             self._connected.set()
             self._wake.set()
             log.info("feedback sync connected to %s (session present: %s)", self.address, getattr(flags, "session_present", "?"))

@@ -5,7 +5,10 @@ session (MQTT 5, clean_start False, a session expiry, a stable client id), so
 events published while it is down wait at the broker. Each payload is checked
 (size, JSON, types, the speaker in the topic); a bad one is logged and skipped,
 never a crash. Good events are upserted by (speaker, turn_id) into the hub's
-SQLite before paho acknowledges them. ``mine_and_publish()`` mines the table
+SQLite before paho acknowledges them, and a receipt
+(``{"event_id", "digest"}``, QoS 1) goes back on
+``<topic_prefix>-receipt/<speaker>``: the speaker deletes an event from its
+outbox only then, so even a broker crash after its PUBACK loses nothing. ``mine_and_publish()`` mines the table
 (``build_table``), gives it the next version, signs it, stores it and
 publishes it retained on the table topic; the latest table is published again
 on every reconnect, so a broker that lost its retained messages gets it back.
@@ -28,6 +31,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from edge.feedback.events import FeedbackEvent
+from edge.feedback.outbox import payload_digest
 from edge.feedback.sync import SESSION_EXPIRY_S
 from edge.learning.errors import LearningError, PayloadError
 from edge.learning.hub_store import HubStore
@@ -130,7 +134,10 @@ class LearningHub:
         self._sub_mid: int | None = None
         self._warned = False
         self._started = False
+        self._stopping = False
         self.skipped = 0  # payloads refused since start
+        self.received = 0  # events stored since start, duplicates included
+        self.duplicates = 0  # events for a (speaker, turn_id) already stored (QoS 1 redelivery, or final labels)
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
         client.suppress_exceptions = True
         client.reconnect_delay_set(min_delay=1, max_delay=max(1, int(round(reconnect_max_s))))
@@ -171,6 +178,7 @@ class LearningHub:
         return self
 
     def stop(self) -> None:
+        self._stopping = True
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
@@ -190,6 +198,8 @@ class LearningHub:
     def ingest(self, event: FeedbackEvent) -> bool:
         """Upsert one event by (speaker, turn_id); True if the turn was new."""
         new = self.store.upsert(event)
+        self.received += 1
+        self.duplicates += int(not new)
         log.debug("%s feedback turn %s of speaker %s", "stored" if new else "updated", event.turn_id, event.speaker)
         return new
 
@@ -268,7 +278,7 @@ class LearningHub:
         was = self._connected.is_set()
         self._connected.clear()
         self._subscribed.clear()
-        if was:
+        if was and not self._stopping:
             self._warned = True
             log.warning("learning hub lost the broker at %s (%s); reconnecting", self.address, reason_code)
 
@@ -282,10 +292,13 @@ class LearningHub:
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         # PUBACK only once stored (or refused for good): a disk error leaves it with the broker, sent again later.
         try:
-            self.ingest_payload(msg.topic, msg.payload)
+            event = self.ingest_payload(msg.topic, msg.payload)
         except Exception:
             log.exception("feedback payload on %s not stored; the broker sends it again after a reconnect", msg.topic)
             return
+        if event is not None:
+            receipt = json.dumps({"event_id": event.event_id, "digest": payload_digest(msg.payload)})
+            client.publish(f"{self._prefix}-receipt/{event.speaker}", receipt, qos=_QOS)
         if msg.qos > 0:
             client.ack(msg.mid, msg.qos)
 
