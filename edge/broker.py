@@ -199,6 +199,15 @@ class LocalBroker:
             log.info("mosquitto on %s:%d stopped", self._host, self._port)
         self._close_log()
 
+    def kill(self) -> None:
+        """SIGKILL the broker, as a crash or a power cut would; ``start()`` brings it back on the same port."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5.0)
+            log.info("mosquitto on %s:%d killed", self._host, self._port)
+        self._close_log()
+
     def restart(self) -> LocalBroker:
         """Stop and start again on the same port (retained messages are lost: persistence is off)."""
         self.stop()

@@ -362,6 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sim", parents=[common], help="run the simulated home on the configured broker")
     p.set_defaults(func=cmd_sim)
+
+    from edge.learning.cli import add_hub_parser
+
+    add_hub_parser(sub, [common])
     return parser
 
 

@@ -149,6 +149,30 @@ class LogSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LearningSettings:
+    sync: bool = True  # speaker: send feedback events (text and features, never audio) to the learning hub
+    outbox: str = ""  # speaker: events waiting for the hub; empty = <state dir>/outbox.db
+    topic_prefix: str = "edge/feedback"  # speaker -> hub: <topic_prefix>/<speaker pseudonym>
+    table_topic: str = "edge/rewrites/table"  # hub -> speakers: the signed rewrite table, retained
+    public_key: str = ""  # speaker: the hub's public key; empty = <state dir>/hub.pub
+    hub_state_dir: str = ""  # hub: its event store and signing key; empty = <state dir>/hub
+    hub_client_id: str = "edge-hub"  # hub: stable MQTT client id (its persistent session)
+    mine_at: str = "03:00"  # hub: mine nightly at this local time (HH:MM); empty = only every mine_every_h
+    mine_every_h: float = 0.0  # hub: mine every N hours instead of nightly; 0 = off
+    min_support: int = 2  # rephrase chains needed before a rewrite is shipped
+    min_confidence: float = 0.5  # least absorption probability of a shipped rewrite
+
+    def outbox_path(self) -> Path:
+        return Path(self.outbox).expanduser() if self.outbox else default_state_dir() / "outbox.db"
+
+    def public_key_path(self) -> Path:
+        return Path(self.public_key).expanduser() if self.public_key else default_state_dir() / "hub.pub"
+
+    def hub_dir(self) -> Path:
+        return Path(self.hub_state_dir).expanduser() if self.hub_state_dir else default_state_dir() / "hub"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     profile: str = ""  # board profile from hardware/ (pi4, pi5, pi-zero-2w, jetson-orin-nano)
     mqtt: MqttSettings = field(default_factory=MqttSettings)
@@ -162,6 +186,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     timers: TimerSettings = field(default_factory=TimerSettings)
     hermes: HermesSettings = field(default_factory=HermesSettings)
+    learning: LearningSettings = field(default_factory=LearningSettings)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -187,6 +212,15 @@ _RANGES: dict[str, tuple[float, float]] = {
     "tts.threads": (1, 16),
     "audio.block_ms": (10, 500),
     "timers.chime_repeats": (1, 10),
+    "learning.mine_every_h": (0.0, 24.0 * 30),
+    "learning.min_support": (1, 1_000_000),
+    "learning.min_confidence": (0.0, 1.0),
+}
+_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "learning.mine_at": (
+        re.compile(r"^(?:(?:[01]\d|2[0-3]):[0-5]\d)?$"),
+        'a 24-hour time like "03:00", or "" to mine only every mine_every_h',
+    ),
 }
 
 
@@ -216,6 +250,8 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
         lo, hi = _RANGES[key]
         if not lo <= value <= hi:
             raise ConfigError(f"{key} = {value!r} is out of range", fix=f"set {key} between {lo:g} and {hi:g}")
+    if key in _PATTERNS and not _PATTERNS[key][0].match(value):
+        raise ConfigError(f"{key} = {value!r} is not valid", fix=f"set {key} to {_PATTERNS[key][1]}")
     if key in _CHOICES and value not in _CHOICES[key]:
         raise ConfigError(f"{key} = {value!r} is not valid", fix=f"use one of {', '.join(_CHOICES[key])}")
     return value
