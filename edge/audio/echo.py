@@ -38,7 +38,10 @@ class EchoCanceller:
 
     def reset(self) -> None:
         bins = self.block + 1
-        self._weights = np.zeros((self.partitions, bins), np.complex128)
+        self._weights = np.zeros((self.partitions, bins), np.complex128)  # the background filter (adapting)
+        self._foreground = np.zeros((self.partitions, bins), np.complex128)  # the filter whose output is used
+        self._bg_err = 0.0
+        self._fg_err = 0.0
         self._spectra = np.zeros((self.partitions, bins), np.complex128)  # the last P reference blocks, newest first
         self._power = np.full(bins, 1e-3)
         self._last_ref = np.zeros(self.block)
@@ -67,15 +70,31 @@ class EchoCanceller:
         return np.clip(np.round(out * 32768.0), -32768, 32767).astype(np.int16)
 
     def _block(self, mic: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        """One block: the foreground filter's output; the background filter learns.
+
+        Two filters, as in Speex's MDF: the background one always adapts; the foreground one (whose
+        output is used) takes the background's weights only while they cancel better. When the user
+        talks over the answer, adaptation goes astray for a moment; the foreground keeps what worked,
+        and a background that went far astray starts again from the foreground.
+        """
         b = self.block
         spectrum = np.fft.rfft(np.concatenate([self._last_ref, ref]))
         self._last_ref = ref.copy()
         self._spectra = np.roll(self._spectra, 1, axis=0)
         self._spectra[0] = spectrum
-        estimate = np.fft.irfft((self._spectra * self._weights).sum(axis=0))[b:]
-        error = mic - estimate
-        if np.dot(ref, ref) < 1e-9 and not self._spectra.any():
-            return error  # nothing has played yet: nothing to learn
+        if not self._spectra.any():
+            return mic  # nothing has played yet: nothing to learn or cancel
+        error = mic - np.fft.irfft((self._spectra * self._weights).sum(axis=0))[b:]
+        out = mic - np.fft.irfft((self._spectra * self._foreground).sum(axis=0))[b:]
+        # which filter cancels better, smoothed over a few blocks
+        self._bg_err = 0.6 * self._bg_err + 0.4 * float(np.dot(error, error))
+        self._fg_err = 0.6 * self._fg_err + 0.4 * float(np.dot(out, out))
+        if self._bg_err < 0.9 * self._fg_err:
+            self._foreground = self._weights.copy()
+            self._fg_err = self._bg_err
+        elif self._bg_err > 4.0 * self._fg_err + 1e-9:
+            self._weights = self._foreground.copy()
+            self._bg_err = self._fg_err
         # per-bin power of the reference the filter spans (all partitions), smoothed, with a floor
         power = (np.abs(self._spectra) ** 2).sum(axis=0)
         self._power = self._leak * self._power + (1 - self._leak) * power
@@ -86,7 +105,7 @@ class EchoCanceller:
         g = np.fft.irfft(gradient, axis=1)
         g[:, b:] = 0.0
         self._weights += self.step * np.fft.rfft(g, axis=1)
-        return error
+        return out
 
 
 @dataclass(frozen=True, slots=True)
