@@ -185,6 +185,7 @@ class Assistant:
         )
         turns: list[Turn] = []
         playing: tuple[Turn, int] | None = None  # the turn whose answer plays, and the sample where it ends
+        echoing: tuple[int, np.ndarray, np.ndarray] | None = None  # where the answer's echo starts, the answer, the echo
         start = 0
         while start < len(pcm) or (playing or front.state is not ListenState.IDLE):
             if start >= len(pcm):  # the file ended while the answer plays or we wait for an answer: silence
@@ -192,6 +193,12 @@ class Assistant:
                     break
                 pcm = np.concatenate([pcm, np.zeros(FRAME_SAMPLES, np.float32)])
             if playing is not None and (barged or start >= playing[1]):
+                if barged and echoing is not None:  # playback stopped here: so does the sound reaching the microphone
+                    at, reference, heard = echoing
+                    cut = echo(reference[: start - at]) if echo is not None else heard[:0]
+                    pcm[at : at + len(heard)] -= heard
+                    pcm[at : at + len(cut)] += cut
+                echoing = None
                 turns.append(self.record(playing[0], interrupted=bool(barged)))
                 self._after(playing[0], front, interrupted=bool(barged))
                 playing, barged[:] = None, []
@@ -211,11 +218,13 @@ class Assistant:
                 front.speaking()
                 front.play_reference(reference)
                 if echo is not None:  # the loudspeaker's sound reaches the microphone from now on
-                    heard = echo(reference.astype(np.float32) / 32768.0)
+                    played16k = reference.astype(np.float32) / 32768.0
+                    heard = echo(played16k)
                     end = start + len(heard)
                     if end > len(pcm):
                         pcm = np.concatenate([pcm, np.zeros(end - len(pcm), np.float32)])
                     pcm[start:end] += heard
+                    echoing = (start, played16k, heard)
                 playing = (turn, start + len(reference))
         if playing is not None:
             turns.append(self.record(playing[0]))

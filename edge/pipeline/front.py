@@ -57,6 +57,7 @@ class CapturedCommand:
     reason: EndpointReason
     ended_monotonic: float  # time.monotonic() when the end of the command was decided
     speech_s: float  # speech heard after the wake word
+    barge_in: bool = False  # the wake word cut the previous answer off
 
 
 def collapse_silence(frames: list[tuple[np.ndarray, float]], threshold: float) -> np.ndarray:
@@ -114,6 +115,7 @@ class AudioFront:
         self._framer = Framer(FRAME_SAMPLES)
         self._captured: list[tuple[np.ndarray, float]] = []
         self._detection: Detection | None = None
+        self._barge_in = False
         # IDLE and LISTENING are set here; the owner sets THINKING/SPEAKING while a turn
         # is processed and calls release() when it is over. Wake words are ignored meanwhile.
         self.state = ListenState.IDLE
@@ -159,6 +161,7 @@ class AudioFront:
                 if self.on_barge_in is not None:
                     self.on_barge_in(detections[0])
                 self._start(detections[0])
+                self._barge_in = True
             elif detections:
                 _LOG.info("wake word %s (%.2f) ignored: a turn is in progress", detections[0].model, detections[0].score)
             return None
@@ -197,6 +200,7 @@ class AudioFront:
                 return  # a barge-in already started a new command
             _LOG.info("listening for the answer without the wake word (%.1f s)", timeout_s)
             self._detection = None
+            self._barge_in = False
             # the last frames before the window: the answer's first sound may come as the question ends
             self._captured = list(self._preroll)[-KEEP_BEFORE_SPEECH:]
             self._preroll.clear()
@@ -206,6 +210,7 @@ class AudioFront:
     def _start(self, detection: Detection) -> None:
         _LOG.info("wake word %s detected (score %.2f)", detection.model, detection.score)
         self._detection = detection
+        self._barge_in = False
         self._captured = list(self._preroll)
         self._preroll.clear()
         self._endpointer = self._new_endpointer(self._vad_settings.no_speech_timeout_s)
@@ -219,6 +224,7 @@ class AudioFront:
             reason=reason,
             ended_monotonic=time.monotonic(),
             speech_s=self._endpointer.speech_s,
+            barge_in=self._barge_in,
         )
         _LOG.info("command captured: %.2f s, ended by %s", len(command.audio) / 16000, reason.value)
         self._captured = []

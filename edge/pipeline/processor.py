@@ -178,6 +178,8 @@ class TurnProcessor:
 
     def _process(self, turn: Turn, command: CapturedCommand) -> Turn:
         if command.reason is EndpointReason.NO_SPEECH:
+            if command.barge_in:  # "Alexa" alone over the answer ("Alexa, stop" often ends up here too): quiet
+                return dataclasses.replace(turn, outcome=Outcome.NO_SPEECH, response=ResponseResult(text=""))
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_SPEECH))
         entities = self._snapshot()
         turn = self._transcribe(turn, command)
