@@ -31,6 +31,11 @@ FRAME_S = FRAME_SAMPLES / 16000
 # they carry soft onsets and endings the VAD scores as silence ("t" of "turn").
 KEEP_BEFORE_SPEECH = 3
 KEEP_AFTER_SPEECH = 2
+# While the answer plays, a microphone clipped by its echo makes the echo canceller's output a distorted
+# residual that the wake word can take for speech (measured: benchmarks/barge_in.py at echo gain 3).
+CLIP_LEVEL = 32000
+CLIP_SAMPLES = 16  # samples at the clip level in one frame that make it clipped (a peak or two are not)
+CLIP_HOLD_FRAMES = 6  # 0.48 s: the wake word's recent window
 
 
 class ListenState(str, enum.Enum):
@@ -116,6 +121,7 @@ class AudioFront:
         self._captured: list[tuple[np.ndarray, float]] = []
         self._detection: Detection | None = None
         self._barge_in = False
+        self._clip_hold = 0  # frames left during which the microphone clipped too recently to trust a barge-in
         # IDLE and LISTENING are set here; the owner sets THINKING/SPEAKING while a turn
         # is processed and calls release() when it is over. Wake words are ignored meanwhile.
         self.state = ListenState.IDLE
@@ -143,6 +149,10 @@ class AudioFront:
     def _frame(self, frame: np.ndarray) -> CapturedCommand | None:
         with self._lock:
             reference = self._next_reference()
+            if reference is not None and int(np.count_nonzero(np.abs(frame.astype(np.int32)) >= CLIP_LEVEL)) >= CLIP_SAMPLES:
+                self._clip_hold = CLIP_HOLD_FRAMES  # the echo clipped the microphone: cancelling it leaves garbage
+            elif self._clip_hold:
+                self._clip_hold -= 1
             if self._echo is not None and reference is not None:
                 frame = self._echo.process(frame, reference)
             detections = self._wake.process(frame)
@@ -167,6 +177,9 @@ class AudioFront:
             return None
 
     def _barges_in(self, detection: Detection) -> bool:
+        if self._clip_hold:
+            _LOG.info("wake word (%.2f) while the answer clips the microphone: not a barge-in", detection.score)
+            return False
         return self.barge_in_threshold is not None and detection.score >= self.barge_in_threshold
 
     def _next_reference(self) -> np.ndarray | None:
