@@ -140,6 +140,26 @@ class TtsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DialogSettings:
+    """Questions the speaker asks back, answered without the wake word."""
+
+    followup_timeout_s: float = 5.0  # after a question: silence before giving up on the answer
+    confirm_sensitive: bool = True  # ask "Are you sure ...?" for sensitive actions; false = refuse them
+    sensitive_domains: tuple[str, ...] = ("lock", "alarm_control_panel")  # unlocking / opening / disarming these asks
+    sensitive_device_classes: tuple[str, ...] = ("garage", "door", "gate")  # opening a cover of these classes asks
+    yes_phrases: tuple[str, ...] = ("yes", "yes please", "do it", "sure", "confirm")  # the only answers that confirm
+
+
+@dataclass(frozen=True, slots=True)
+class BargeInSettings:
+    """Interrupting the answer while it plays: the wake word, heard through the speaker's own echo."""
+
+    enabled: bool = True  # the wake word stops the answer and starts a new command
+    echo_cancel: bool = True  # subtract the answer's echo from the microphone (edge.audio.echo) while it plays
+    wake_threshold: float = 0.5  # wake score needed while the answer plays (the normal threshold applies otherwise)
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     db: str = ""  # empty = <state dir>/turns.db
     level: str = "info"
@@ -183,6 +203,8 @@ class Settings:
     asr: AsrSettings = field(default_factory=AsrSettings)
     nlu: NluSettings = field(default_factory=NluSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
+    dialog: DialogSettings = field(default_factory=DialogSettings)
+    barge_in: BargeInSettings = field(default_factory=BargeInSettings)
     log: LogSettings = field(default_factory=LogSettings)
     timers: TimerSettings = field(default_factory=TimerSettings)
     hermes: HermesSettings = field(default_factory=HermesSettings)
@@ -215,6 +237,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "learning.mine_every_h": (0.0, 24.0 * 30),
     "learning.min_support": (1, 1_000_000),
     "learning.min_confidence": (0.0, 1.0),
+    "dialog.followup_timeout_s": (1.0, 30.0),
+    "barge_in.wake_threshold": (0.0, 1.0),
 }
 _PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "learning.mine_at": (
@@ -225,11 +249,15 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
 
 
 def _type_name(tp: Any) -> str:
-    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(tp, "a list of strings")
 
 
 def _coerce(key: str, value: Any, tp: Any) -> Any:
     fix = f"set {key} to {_type_name(tp)}"
+    if typing.get_origin(tp) is tuple:  # a list of strings
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key} must be a list of strings, got {value!r}", fix=f'set {key} to e.g. ["a", "b"]')
+        return tuple(v.strip().casefold() for v in value if v.strip())
     if tp is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{key} must be true or false, got {value!r}", fix=fix)

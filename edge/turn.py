@@ -27,7 +27,8 @@ class Outcome(str, enum.Enum):
     NO_DEVICE = "no_device"  # understood, but no device matched the name
     NOT_UNDERSTOOD = "not_understood"  # no intent recognised
     UNSUPPORTED = "unsupported"  # understood, but edge cannot do that (yet, or to that device)
-    REFUSED = "refused"  # a security-sensitive action (unlock, open the garage) not done on voice alone
+    REFUSED = "refused"  # a security-sensitive action (unlock, open the garage) not done: not confirmed, or confirmation is off
+    ASKED = "asked"  # the speaker asked back ("Are you sure ...?", "The lamp or the ceiling light?"); the answer is the next turn
     NO_SPEECH = "no_speech"  # woke, but nobody spoke before the timeout
     UNREACHABLE = "unreachable"  # the broker is down: devices cannot be reached
     ERROR = "error"  # a stage raised; see Turn.error
@@ -224,6 +225,30 @@ class RewriteResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class DialogResult:
+    """This turn is the answer to a question the speaker asked in turn ``asked_turn_id`` (outcome ASKED)."""
+
+    kind: str  # "confirm" (a security-sensitive action) | "clarify" (which device)
+    question: str  # what the speaker asked
+    answer: str  # what was heard, without the wake word; "" when nobody answered in time
+    accepted: bool  # confirm: a clear yes; clarify: the answer chose a device
+    asked_turn_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DialogResult:
+        return cls(
+            kind=str(d["kind"]),
+            question=str(d["question"]),
+            answer=str(d.get("answer", "")),
+            accepted=bool(d["accepted"]),
+            asked_turn_id=str(d.get("asked_turn_id", "")),
+        )
+
+
 def new_id() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -245,6 +270,7 @@ class Turn:
     resolution: Resolution | None = None
     actions: tuple[ActionResult, ...] = ()
     response: ResponseResult | None = None
+    dialog: DialogResult | None = None  # set when this turn answered the speaker's question (no wake word)
     outcome: Outcome | None = None
     error: str = ""
     timings_ms: Mapping[str, float] = field(default_factory=dict)
@@ -281,6 +307,7 @@ class Turn:
             "resolution": self.resolution.to_dict() if self.resolution else None,
             "actions": [a.to_dict() for a in self.actions],
             "response": self.response.to_dict() if self.response else None,
+            "dialog": self.dialog.to_dict() if self.dialog else None,
             "outcome": self.outcome.value if self.outcome else None,
             "error": self.error,
             "timings_ms": dict(self.timings_ms),
@@ -306,6 +333,7 @@ class Turn:
             resolution=opt("resolution", Resolution.from_dict),
             actions=tuple(ActionResult.from_dict(a) for a in d.get("actions", ())),
             response=opt("response", ResponseResult.from_dict),
+            dialog=opt("dialog", DialogResult.from_dict),
             outcome=opt("outcome", Outcome),
             error=str(d.get("error", "")),
             timings_ms={k: float(v) for k, v in d.get("timings_ms", {}).items()},

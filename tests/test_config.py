@@ -67,3 +67,17 @@ def test_the_device_registry_file_is_per_broker():
 def test_config_overrides_profile():
     s = settings_from_dict({"asr": {"threads": 1}}, profile="pi4")
     assert s.profile == "pi4" and s.asr.threads == 1
+
+
+def test_dialog_lists_and_barge_in(tmp_path: Path):
+    cfg = tmp_path / "edge.toml"
+    cfg.write_text(
+        '[dialog]\nsensitive_domains = ["lock"]\nyes_phrases = ["Yes", "affirmative"]\nfollowup_timeout_s = 3\n'
+        "[barge_in]\necho_cancel = false\n"
+    )
+    s = load_settings(cfg)
+    assert s.dialog.sensitive_domains == ("lock",) and s.dialog.yes_phrases == ("yes", "affirmative")
+    assert s.dialog.followup_timeout_s == 3.0 and s.barge_in.echo_cancel is False and s.barge_in.enabled is True
+    cfg.write_text('[dialog]\nsensitive_domains = "lock"\n')
+    with pytest.raises(ConfigError, match="dialog.sensitive_domains must be a list of strings"):
+        load_settings(cfg)

@@ -1,6 +1,7 @@
 """The audio front end's logic, with scripted wake word and VAD models."""
 
 import numpy as np
+import pytest
 
 from edge.config import VadSettings
 from edge.pipeline import AudioFront, ListenState, strip_wake_phrase
@@ -107,3 +108,58 @@ def test_strip_wake_phrase():
     assert strip_wake_phrase("Lexa. Turn on the light", "alexa") == "Turn on the light"
     assert strip_wake_phrase("turn on the light", "alexa") == "turn on the light"
     assert strip_wake_phrase("Hey Jarvis, what time is it?", "hey_jarvis") == "what time is it?"
+
+
+def test_follow_up_captures_an_answer_without_the_wake_word():
+    # a short "yes" (3 frames) must count: no wake word, so no wake-word tail to skip
+    front = AudioFront(ScriptedWake(set()), ScriptedVad(set(range(6, 9))), VadSettings(), preroll_s=0.4)
+    front.state = ListenState.THINKING
+    front.follow_up(3.0)
+    assert front.state is ListenState.LISTENING
+    (cmd,) = run(front, 30)
+    assert cmd.wake is None and cmd.reason is EndpointReason.END_OF_SPEECH
+    assert cmd.speech_s == pytest.approx(3 * 0.08)
+    assert {5, 6, 7} <= {int(v) for v in cmd.audio[::FRAME]}
+
+
+def test_follow_up_times_out_on_silence():
+    front = AudioFront(ScriptedWake(set()), ScriptedVad(set()), VadSettings(no_speech_timeout_s=8.0), preroll_s=0.4)
+    front.follow_up(1.0)
+    (cmd,) = run(front, 20)  # 1.6 s of silence: its own timeout, not the wake word's 8 s
+    assert cmd.wake is None and cmd.reason is EndpointReason.NO_SPEECH
+
+
+def test_barge_in_while_speaking_calls_back_and_captures_the_next_command():
+    barged = []
+    front = AudioFront(
+        ScriptedWake({5}), ScriptedVad(set(range(6, 12))), VadSettings(), preroll_s=0.2, on_barge_in=barged.append
+    )
+    front.state = ListenState.THINKING
+    front.speaking()
+    front.play_reference(np.zeros(FRAME * 50, np.int16))
+    assert run(front, 6) == [] and len(barged) == 1
+    assert front.reference_left_s == 0.0  # the rest of the answer will not play
+    front.release()  # the worker's release after the cut-off answer does not end the new capture
+    assert front.state is ListenState.LISTENING
+    (cmd,) = run(front, 30)
+    assert cmd.wake is not None and cmd.speech_s > 0
+
+
+def test_no_barge_in_below_its_threshold_or_when_disabled():
+    for threshold in (0.95, None):  # the scripted wake word scores 0.9
+        barged = []
+        front = AudioFront(
+            ScriptedWake({5}), ScriptedVad(set()), VadSettings(), preroll_s=0.2,
+            barge_in_threshold=threshold, on_barge_in=barged.append,
+        )
+        front.state = ListenState.SPEAKING
+        assert run(front, 20) == [] and barged == [] and front.state is ListenState.SPEAKING
+
+
+def test_release_does_not_end_a_capture_a_barge_in_started():
+    front = AudioFront(ScriptedWake({3}), ScriptedVad(set()), VadSettings(), preroll_s=0.2)
+    front.state = ListenState.SPEAKING
+    run(front, 4)
+    assert front.state is ListenState.LISTENING
+    front.release()
+    assert front.state is ListenState.LISTENING

@@ -3,6 +3,7 @@ import json
 from edge.turn import (
     ActionResult,
     AsrResult,
+    DialogResult,
     EntityRef,
     NluResult,
     Outcome,
@@ -59,3 +60,21 @@ def test_empty_turn_round_trips():
 def test_with_timing_merges_and_rounds():
     turn = full_turn().with_timing(resolve=0.123456)
     assert turn.timings_ms == {"asr": 150.0, "nlu": 3.0, "resolve": 0.12}
+
+
+def test_an_answer_to_a_question_round_trips():
+    asked = Turn.start(device_id="d", area="Hall", source="mic", wake=WakeResult("alexa", 0.9, 1.0))
+    answer = Turn.start(device_id="d", area="Hall", source="mic", wake=None, session_id=asked.session_id)
+    answer = answer.__class__(
+        **{
+            **{f: getattr(answer, f) for f in answer.__slots__},
+            "dialog": DialogResult("confirm", "Are you sure you want to unlock the front door?", "yes", True, asked.turn_id),
+            "response": ResponseResult("Unlocked the front door.", interrupted=True),
+            "outcome": Outcome.DONE,
+        }
+    )
+    again = Turn.from_dict(json.loads(json.dumps(answer.to_dict())))
+    assert again == answer and again.dialog.accepted and again.session_id == asked.session_id
+    assert Turn.from_dict({**answer.to_dict(), "dialog": None}).dialog is None
+    asked_back = Turn.from_dict({**asked.to_dict(), "outcome": "asked"})
+    assert asked_back.outcome is Outcome.ASKED

@@ -27,11 +27,26 @@ from edge.pipeline.front import FRAME_SAMPLES, AudioFront, CapturedCommand, List
 from edge.pipeline.processor import TurnProcessor
 from edge.timers import TimerManager
 from edge.timers.ringer import Ring, TimerRinger
-from edge.turn import Turn
+from edge.turn import Outcome, Turn
 
 _LOG = logging.getLogger("edge.pipeline")
 
 LEAD_IN_S = 1.0  # silence before a file, so the wake word's feature buffers are warm
+MAX_DIALOG_TAIL_S = 60.0  # silence fed after a file at most, while an answer plays or a follow-up window is open
+
+
+class _Tap:
+    """A sink in front of the real one that also hands every chunk, at 16 kHz, to ``reference``."""
+
+    def __init__(self, sink: object, reference: Callable[[np.ndarray], None]) -> None:
+        self.sink = sink
+        self.reference = reference
+
+    def play(self, chunk: np.ndarray, rate: int) -> None:
+        from edge.audio import resample, to_int16
+
+        self.sink.play(chunk, rate)  # type: ignore[attr-defined]
+        self.reference(to_int16(resample(chunk, rate, 16000)))
 
 
 def log_turn(turn: Turn) -> None:
@@ -88,7 +103,9 @@ class Assistant:
             wake_model=self.wake.name,
             skills=LocalSkills(self.timers, hour_24=settings.speaker.hour_24),
             observer=self.events,
+            dialog=settings.dialog,
         )
+        self._echo: object | None = None
         _LOG.info("models loaded in %.1f s", time.perf_counter() - t0)
 
     @property
@@ -100,11 +117,25 @@ class Assistant:
             self._tts = Synthesizer(self.settings.tts, threads=self.settings.tts.threads)
         return self._tts
 
-    def new_front(self) -> AudioFront:
+    def new_front(self, on_barge_in: Callable[[object], None] | None = None) -> AudioFront:
+        """A front for one stream. The echo canceller is kept across streams: the echo path is the room's."""
+        from edge.audio.echo import EchoCanceller
+
         self.wake.reset()
         self.vad.reset()
+        b = self.settings.barge_in
+        if b.echo_cancel and self._echo is None:
+            self._echo = EchoCanceller()
         return AudioFront(
-            self.wake, self.vad, self.settings.vad, self.settings.wake.preroll_s, observer=self.events, muted=self.muted.is_set
+            self.wake,
+            self.vad,
+            self.settings.vad,
+            self.settings.wake.preroll_s,
+            echo=self._echo if b.echo_cancel else None,  # type: ignore[arg-type]
+            barge_in_threshold=b.wake_threshold if b.enabled else None,
+            on_barge_in=on_barge_in,  # type: ignore[arg-type]
+            observer=self.events,
+            muted=self.muted.is_set,
         )
 
     # -- timers -----------------------------------------------------------------------
@@ -138,37 +169,111 @@ class Assistant:
     def handle(self, command: CapturedCommand, source: str, sink: object | None) -> Turn:
         return self.finish(self.processor.process(command, source), sink)
 
-    def finish(self, turn: Turn, sink: object | None) -> Turn:
-        """Speak the answer (when there is a sink), log the turn, return it with the TTS timing."""
+    def speak(self, turn: Turn, sink: object | None, cancel: threading.Event | None = None) -> Turn:
+        """Speak the answer (when there is a sink); the turn with the TTS timing. Setting ``cancel`` stops it."""
         response = turn.response
         if sink is not None and response is not None and response.text:
             try:
-                first_ms = self.tts.speak(response.text, sink)
+                first_ms = self.tts.speak(response.text, sink, cancel)
                 turn = dataclasses.replace(turn, response=dataclasses.replace(response, tts_first_audio_ms=round(first_ms, 1)))
                 turn = turn.with_timing(tts_first_audio=first_ms)
             except Exception as exc:  # the answer failing must not lose the turn
                 _LOG.error("turn %s: could not speak the answer: %s", turn.turn_id, exc)
+        return turn
+
+    def record(self, turn: Turn, *, interrupted: bool = False) -> Turn:
+        """The turn is over (its answer played or was cut off): log it."""
+        if interrupted and turn.response is not None:
+            turn = dataclasses.replace(turn, response=dataclasses.replace(turn.response, interrupted=True))
+            _LOG.info("turn %s: answer interrupted (barge-in)", turn.turn_id)
         if self.turn_log is not None:
             self.turn_log.append(turn)  # type: ignore[attr-defined]
         log_turn(turn)
         self.events.finished(turn)
         return turn
 
+    def finish(self, turn: Turn, sink: object | None) -> Turn:
+        """Speak the answer (when there is a sink), log the turn, return it with the TTS timing."""
+        return self.record(self.speak(turn, sink))
+
+    def _after(self, turn: Turn, front: AudioFront, interrupted: bool) -> None:
+        """What the front does once the answer is over: wait for the answer to our question, or the wake word."""
+        if turn.outcome is Outcome.ASKED and not interrupted:
+            front.follow_up(self.settings.dialog.followup_timeout_s)
+        else:
+            if turn.outcome is Outcome.ASKED:
+                self.processor.dialog.drop()  # the question was cut off: nobody is answering it
+            front.release()
+
     # -- files ------------------------------------------------------------------------
-    def run_audio(self, audio: np.ndarray, source: str, sink_for: Callable[[int], object | None]) -> list[Turn]:
-        """Run 16 kHz float32 audio through the loop; ``sink_for(n)`` gives the sink of turn n."""
+    def run_audio(
+        self,
+        audio: np.ndarray,
+        source: str,
+        sink_for: Callable[[int], object | None],
+        *,
+        echo: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> list[Turn]:
+        """Run 16 kHz float32 audio through the loop; ``sink_for(n)`` gives the sink of turn n.
+
+        The file is the microphone. An answer spoken to a sink plays over the audio that follows
+        it (for as long as it lasts): a wake word there is a barge-in and cuts it off. ``echo``
+        (playback -> what the microphone hears of it, e.g. ``edge.audio.echo.EchoPath.apply``)
+        mixes the answer back into the file, as a loudspeaker next to the microphone would.
+        After a question, its answer is simply the audio that follows, without the wake word.
+        """
+        barged: list[bool] = []
+        front = self.new_front(on_barge_in=lambda _d: barged.append(True))
         self.ringer.start()  # timers set by these turns ring through ring_sink()
-        front = self.new_front()
         tail_s = self.settings.vad.no_speech_timeout_s + self.settings.vad.hangover_s + 0.5
         pcm = np.concatenate(
             [np.zeros(int(LEAD_IN_S * 16000), np.float32), audio.astype(np.float32), np.zeros(int(tail_s * 16000), np.float32)]
         )
-        pcm16 = (np.clip(pcm, -1.0, 1.0) * 32767).astype(np.int16)
         turns: list[Turn] = []
-        for start in range(0, len(pcm16), FRAME_SAMPLES):
-            for command in front.feed(pcm16[start : start + FRAME_SAMPLES]):
-                turns.append(self.handle(command, source, sink_for(len(turns))))
-                front.release()
+        playing: tuple[Turn, int] | None = None  # the turn whose answer plays, and the sample where it ends
+        echoing: tuple[int, np.ndarray, np.ndarray] | None = None  # where the answer's echo starts, the answer, the echo
+        start = 0
+        while start < len(pcm) or (playing or front.state is not ListenState.IDLE):
+            if start >= len(pcm):  # the file ended while the answer plays or we wait for an answer: silence
+                if start - len(pcm) > MAX_DIALOG_TAIL_S * 16000:
+                    break
+                pcm = np.concatenate([pcm, np.zeros(FRAME_SAMPLES, np.float32)])
+            if playing is not None and (barged or start >= playing[1]):
+                if barged and echoing is not None:  # playback stopped here: so does the sound reaching the microphone
+                    at, reference, heard = echoing
+                    cut = echo(reference[: start - at]) if echo is not None else heard[:0]
+                    pcm[at : at + len(heard)] -= heard
+                    pcm[at : at + len(cut)] += cut
+                echoing = None
+                turns.append(self.record(playing[0], interrupted=bool(barged)))
+                self._after(playing[0], front, interrupted=bool(barged))
+                playing, barged[:] = None, []
+            frame = (np.clip(pcm[start : start + FRAME_SAMPLES], -1.0, 1.0) * 32767).astype(np.int16)
+            start += FRAME_SAMPLES
+            for command in front.feed(frame):
+                turn = self.processor.process(command, source)
+                sink = sink_for(len(turns))
+                played: list[np.ndarray] = []
+                if sink is not None:
+                    turn = self.speak(turn, _Tap(sink, played.append))
+                if not played:
+                    turns.append(self.record(turn))
+                    self._after(turn, front, interrupted=False)
+                    continue
+                reference = np.concatenate(played)
+                front.speaking()
+                front.play_reference(reference)
+                if echo is not None:  # the loudspeaker's sound reaches the microphone from now on
+                    played16k = reference.astype(np.float32) / 32768.0
+                    heard = echo(played16k)
+                    end = start + len(heard)
+                    if end > len(pcm):
+                        pcm = np.concatenate([pcm, np.zeros(end - len(pcm), np.float32)])
+                    pcm[start:end] += heard
+                    echoing = (start, played16k, heard)
+                playing = (turn, start + len(reference))
+        if playing is not None:
+            turns.append(self.record(playing[0]))
         if not turns:
             _LOG.info("%s: no wake word (best %s score %.3f)", source, self.wake.name, self.wake.max_score)
         return turns
@@ -183,7 +288,13 @@ class Assistant:
     # -- the microphone ---------------------------------------------------------------
     def run_microphone(self, mic: object, sink: object, stop: threading.Event, heartbeat: Callable[[], None]) -> None:
         """The service loop: until ``stop`` is set. ``heartbeat`` is called while audio flows."""
-        front = self.new_front()
+        cancel = threading.Event()  # set by a barge-in: the answer stops
+
+        def barge_in(_detection: object) -> None:  # on the audio thread: cut playback off at once
+            cancel.set()
+            sink.stop()  # type: ignore[attr-defined]
+
+        front = self.new_front(on_barge_in=barge_in)
         commands: queue.Queue[CapturedCommand | Ring | None] = queue.Queue(maxsize=4)
         self.start_timers(lambda ring: commands.put(ring, timeout=60))  # the worker plays rings, in turn
 
@@ -195,15 +306,27 @@ class Assistant:
                 if isinstance(command, Ring):
                     self._ring_in_loop(front, command, sink)
                     continue
+                turn: Turn | None = None
                 try:
                     front.state = ListenState.THINKING
                     turn = self.processor.process(command, "mic")
-                    front.state = ListenState.SPEAKING
-                    self.finish(turn, sink)
+                    cancel.clear()
+                    front.speaking()
+                    turn = self.speak(turn, _Tap(sink, front.play_reference), cancel)
+                    while not cancel.is_set():  # the answer plays; a barge-in may cut it off
+                        try:
+                            sink.wait(0.05)  # type: ignore[attr-defined]
+                            break
+                        except TimeoutError:
+                            continue
+                    turn = self.record(turn, interrupted=cancel.is_set())
                 except Exception:  # a bad turn must never stop the service
                     _LOG.exception("turn failed")
                 finally:
-                    front.release()
+                    if turn is not None:
+                        self._after(turn, front, interrupted=cancel.is_set())
+                    else:
+                        front.release()
 
         thread = threading.Thread(target=worker, name="edge-worker", daemon=True)
         thread.start()

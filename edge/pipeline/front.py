@@ -10,12 +10,14 @@ from __future__ import annotations
 import collections
 import enum
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
 
+from edge.audio.echo import EchoCanceller
 from edge.audio.framing import Framer
 from edge.config import VadSettings
 from edge.pipeline.events import LoopObserver
@@ -30,6 +32,11 @@ FRAME_S = FRAME_SAMPLES / 16000
 # they carry soft onsets and endings the VAD scores as silence ("t" of "turn").
 KEEP_BEFORE_SPEECH = 3
 KEEP_AFTER_SPEECH = 2
+# While the answer plays, a microphone clipped by its echo makes the echo canceller's output a distorted
+# residual that the wake word can take for speech (measured: benchmarks/barge_in.py at echo gain 3).
+CLIP_LEVEL = 32000
+CLIP_SAMPLES = 16  # samples at the clip level in one frame that make it clipped (a peak or two are not)
+CLIP_HOLD_FRAMES = 6  # 0.48 s: the wake word's recent window
 
 
 class ListenState(str, enum.Enum):
@@ -51,11 +58,12 @@ class SpeechModel(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CapturedCommand:
-    wake: Detection
+    wake: Detection | None  # None: the answer to the speaker's question, heard without the wake word
     audio: np.ndarray  # int16: pre-roll (the wake word) + the command
     reason: EndpointReason
     ended_monotonic: float  # time.monotonic() when the end of the command was decided
     speech_s: float  # speech heard after the wake word
+    barge_in: bool = False  # the wake word cut the previous answer off
 
 
 def collapse_silence(frames: list[tuple[np.ndarray, float]], threshold: float) -> np.ndarray:
@@ -79,7 +87,13 @@ def collapse_silence(frames: list[tuple[np.ndarray, float]], threshold: float) -
 
 
 class AudioFront:
-    """Feed audio with ``feed``; it returns the commands that chunk completed."""
+    """Feed audio with ``feed``; it returns the commands that chunk completed.
+
+    While the answer plays (``speaking``), the wake word still runs, on the microphone with the
+    answer's echo taken out (``echo``, fed the playback through ``play_reference``); a detection
+    scoring ``barge_in_threshold`` is a barge-in: ``on_barge_in`` is called (it stops playback)
+    and the command after it is captured. ``follow_up`` opens a command window without the wake word.
+    """
 
     def __init__(
         self,
@@ -88,6 +102,9 @@ class AudioFront:
         vad_settings: VadSettings,
         preroll_s: float,
         *,
+        echo: EchoCanceller | None = None,
+        barge_in_threshold: float | None = 0.5,  # None: no barge-in
+        on_barge_in: Callable[[Detection], None] | None = None,
         observer: LoopObserver | None = None,  # told of wake words and state changes (audio thread)
         muted: Callable[[], bool] = lambda: False,  # while true, wake words are ignored
     ) -> None:
@@ -96,21 +113,36 @@ class AudioFront:
         self._state = ListenState.IDLE
         self._wake = wake
         self._vad = vad
-        self._endpointer = Endpointer(
-            threshold=vad_settings.threshold,
-            hangover_s=vad_settings.hangover_s,
-            max_command_s=vad_settings.max_command_s,
-            no_speech_timeout_s=vad_settings.no_speech_timeout_s,
-        )
+        self._vad_settings = vad_settings
+        self._endpointer = self._new_endpointer(vad_settings.no_speech_timeout_s)
         self._threshold = vad_settings.threshold
+        self._echo = echo
+        self._reference = np.zeros(0, np.int16)  # playback still to come, 16 kHz, aligned with the microphone
+        self.barge_in_threshold = barge_in_threshold
+        self.on_barge_in = on_barge_in
+        self._lock = threading.RLock()  # state changes come from the audio thread and the worker
         # (frame, speech probability) of the last preroll_s of audio
         self._preroll: collections.deque[tuple[np.ndarray, float]] = collections.deque(maxlen=max(1, round(preroll_s / FRAME_S)))
         self._framer = Framer(FRAME_SAMPLES)
         self._captured: list[tuple[np.ndarray, float]] = []
         self._detection: Detection | None = None
+        self._barge_in = False
+        self._clip_hold = 0  # frames left during which the microphone clipped too recently to trust a barge-in
         # IDLE and LISTENING are set here; the owner sets THINKING/SPEAKING while a turn
         # is processed and calls release() when it is over. Wake words are ignored meanwhile.
         self.state = ListenState.IDLE
+
+    def _new_endpointer(self, no_speech_timeout_s: float, wake_tail_max_s: float | None = None) -> Endpointer:
+        v = self._vad_settings
+        endpointer = Endpointer(
+            threshold=v.threshold,
+            hangover_s=v.hangover_s,
+            max_command_s=max(v.max_command_s, no_speech_timeout_s + 1.0),
+            no_speech_timeout_s=no_speech_timeout_s,
+        )
+        if wake_tail_max_s is not None:
+            endpointer.wake_tail_max_s = wake_tail_max_s
+        return endpointer
 
     def feed(self, audio: np.ndarray) -> list[CapturedCommand]:
         out = []
@@ -121,34 +153,92 @@ class AudioFront:
         return out
 
     def _frame(self, frame: np.ndarray) -> CapturedCommand | None:
-        detections = self._wake.process(frame)
-        (speech_prob,) = self._vad.process(frame)
-        if self.state is ListenState.LISTENING:
-            self._captured.append((frame, speech_prob))
-            if self._endpointer.process(FRAME_S, speech_prob) is EndpointState.DONE:
-                return self._finish()
+        with self._lock:
+            reference = self._next_reference()
+            if reference is not None and int(np.count_nonzero(np.abs(frame.astype(np.int32)) >= CLIP_LEVEL)) >= CLIP_SAMPLES:
+                self._clip_hold = CLIP_HOLD_FRAMES  # the echo clipped the microphone: cancelling it leaves garbage
+            elif self._clip_hold:
+                self._clip_hold -= 1
+            if self._echo is not None and reference is not None:
+                frame = self._echo.process(frame, reference)
+            detections = self._wake.process(frame)
+            (speech_prob,) = self._vad.process(frame)
+            if self.state is ListenState.LISTENING:
+                self._captured.append((frame, speech_prob))
+                if self._endpointer.process(FRAME_S, speech_prob) is EndpointState.DONE:
+                    return self._finish()
+                return None
+            self._preroll.append((frame, speech_prob))
+            if detections and self._muted():
+                _LOG.info("wake word %s (%.2f) ignored: muted", detections[0].model, detections[0].score)
+            elif detections and self.state is ListenState.IDLE:
+                self._start(detections[0])
+            elif detections and self.state is ListenState.SPEAKING and self._barges_in(detections[0]):
+                _LOG.info("barge-in: wake word %s (%.2f) while the answer plays", detections[0].model, detections[0].score)
+                self._reference = np.zeros(0, np.int16)
+                if self.on_barge_in is not None:
+                    self.on_barge_in(detections[0])
+                self._start(detections[0])
+                self._barge_in = True
+            elif detections:
+                _LOG.info("wake word %s (%.2f) ignored: a turn is in progress", detections[0].model, detections[0].score)
             return None
-        self._preroll.append((frame, speech_prob))
-        if detections and self._muted():
-            _LOG.info("wake word %s (%.2f) ignored: muted", detections[0].model, detections[0].score)
-        elif detections and self.state is ListenState.IDLE:
-            self._start(detections[0])
-        elif detections:
-            _LOG.info("wake word %s (%.2f) ignored: a turn is in progress", detections[0].model, detections[0].score)
-        return None
+
+    def _barges_in(self, detection: Detection) -> bool:
+        if self._clip_hold:
+            _LOG.info("wake word (%.2f) while the answer clips the microphone: not a barge-in", detection.score)
+            return False
+        return self.barge_in_threshold is not None and detection.score >= self.barge_in_threshold
+
+    def _next_reference(self) -> np.ndarray | None:
+        """The playback that goes with this microphone frame; None when nothing plays."""
+        if not len(self._reference):
+            return None
+        ref, self._reference = self._reference[:FRAME_SAMPLES], self._reference[FRAME_SAMPLES:]
+        if len(ref) < FRAME_SAMPLES:
+            ref = np.concatenate([ref, np.zeros(FRAME_SAMPLES - len(ref), np.int16)])
+        return ref
+
+    def play_reference(self, audio: np.ndarray) -> None:
+        """What the loudspeaker plays from now on (16 kHz int16), for the echo canceller."""
+        with self._lock:
+            self._reference = np.concatenate([self._reference, np.asarray(audio, np.int16)])
+
+    @property
+    def reference_left_s(self) -> float:
+        return len(self._reference) / 16000
+
+    def speaking(self) -> None:
+        """The answer starts playing: barge-in is possible from now on."""
+        with self._lock:
+            if self.state is ListenState.THINKING:
+                self.state = ListenState.SPEAKING
+
+    def follow_up(self, timeout_s: float) -> None:
+        """The speaker asked a question: capture the answer without the wake word, for up to ``timeout_s`` of silence."""
+        with self._lock:
+            if self.state is ListenState.LISTENING:
+                return  # a barge-in already started a new command
+            _LOG.info("listening for the answer without the wake word (%.1f s)", timeout_s)
+            self._detection = None
+            self._barge_in = False
+            # the last frames before the window: the answer's first sound may come as the question ends
+            self._captured = list(self._preroll)[-KEEP_BEFORE_SPEECH:]
+            self._preroll.clear()
+            self._endpointer = self._new_endpointer(timeout_s, wake_tail_max_s=0.0)  # no wake word, so no tail
+            self.state = ListenState.LISTENING
 
     def _start(self, detection: Detection) -> None:
         _LOG.info("wake word %s detected (score %.2f)", detection.model, detection.score)
         self._detection = detection
+        self._barge_in = False
         self._captured = list(self._preroll)
         self._preroll.clear()
-        self._endpointer.reset()
+        self._endpointer = self._new_endpointer(self._vad_settings.no_speech_timeout_s)
         self._observer.woke(detection)
         self.state = ListenState.LISTENING
 
     def _finish(self) -> CapturedCommand:
-        if self._detection is None:  # pragma: no cover - LISTENING always starts with a detection
-            raise RuntimeError("endpoint without a wake word")
         reason = self._endpointer.reason or EndpointReason.END_OF_SPEECH
         command = CapturedCommand(
             wake=self._detection,
@@ -156,6 +246,7 @@ class AudioFront:
             reason=reason,
             ended_monotonic=time.monotonic(),
             speech_s=self._endpointer.speech_s,
+            barge_in=self._barge_in,
         )
         _LOG.info("command captured: %.2f s, ended by %s", len(command.audio) / 16000, reason.value)
         self._captured = []
@@ -174,5 +265,8 @@ class AudioFront:
             self._observer.state_changed(value)
 
     def release(self) -> None:
-        """The turn is over: listen for the wake word again."""
-        self.state = ListenState.IDLE
+        """The turn is over: listen for the wake word again (unless a barge-in already captures a new command)."""
+        with self._lock:
+            if self.state is not ListenState.LISTENING:
+                self.state = ListenState.IDLE
+            self._reference = np.zeros(0, np.int16)

@@ -16,22 +16,36 @@ from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
+from edge.config import DialogSettings
 from edge.devices.errors import DeviceUnreachableError
 from edge.errors import DeviceError, EdgeError
 from edge.nlu import VocabularyEntry
+from edge.pipeline import dialog as dlg
 from edge.pipeline.events import LoopObserver
 from edge.pipeline.front import CapturedCommand
 from edge.resolve import DEVICE_INTENTS, QUESTION_INTENTS, resolve
 from edge.resolve.actions import NoAction, is_sensitive, plan_action
 from edge.respond import respond
 from edge.respond.answers import answer_state
-from edge.turn import ActionResult, AsrResult, NluResult, Outcome, ResponseResult, Turn, WakeResult
+from edge.turn import (
+    ActionResult,
+    AsrResult,
+    DialogResult,
+    EntityRef,
+    NluResult,
+    Outcome,
+    Resolution,
+    ResponseResult,
+    Turn,
+    WakeResult,
+)
 from edge.vad import EndpointReason
 
 _LOG = logging.getLogger("edge.pipeline")
 
 LOCAL_INTENTS = {"HassGetCurrentTime", "HassGetCurrentDate"}
 RECENT_S = 300.0  # how long "it" keeps meaning the device of the last turn
+ANSWER_SLACK_S = 20.0  # a question stays open this long beyond the follow-up timeout (the question's own playback)
 
 
 class Transcriber(Protocol):
@@ -97,6 +111,7 @@ class TurnProcessor:
         area: str,
         confirm_timeout_s: float,
         wake_model: str,
+        dialog: DialogSettings | None = None,
         skills: Any | None = None,  # edge.skills.LocalSkills: timers, time, date
         observer: LoopObserver | None = None,  # told after ASR and after NLU
     ) -> None:
@@ -113,6 +128,8 @@ class TurnProcessor:
         self._recent: tuple[str, ...] = ()  # devices the last turn was about ("close it")
         self._recent_until = 0.0
         self._asr_vocabulary: list[str] = []
+        self.dialog_settings = dialog or DialogSettings()
+        self.dialog = dlg.Dialog()  # the question asked back, waiting for its answer
 
     # -- vocabulary follows the registry ------------------------------------------------
     def _refresh_vocabulary(self, entities: Sequence[Any]) -> None:
@@ -142,14 +159,19 @@ class TurnProcessor:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.ERROR, error=f"{exc.code}: {exc}"))
 
     def process(self, command: CapturedCommand, source: str) -> Turn:
+        if command.wake is None:  # heard without the wake word: the answer to our question
+            question = self.dialog.take(time.monotonic())
+            turn = Turn.start(
+                device_id=self.device_id, area=self.area, source=source, wake=None,
+                session_id=question.session_id if question else "",
+            )
+            return self._guarded(turn, lambda: self._answered(turn, command, question))
+        self.dialog.drop()  # a new request: an unanswered question is forgotten
         wake = WakeResult(model=command.wake.model, score=round(command.wake.score, 4), audio_time_s=command.wake.audio_time_s)
         turn = Turn.start(device_id=self.device_id, area=self.area, source=source, wake=wake)
         return self._guarded(turn, lambda: self._process(turn, command))
 
-    def _process(self, turn: Turn, command: CapturedCommand) -> Turn:
-        if command.reason is EndpointReason.NO_SPEECH:
-            return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_SPEECH))
-        entities = self._snapshot()
+    def _transcribe(self, turn: Turn, command: CapturedCommand) -> Turn:
         if self._asr is None:
             raise RuntimeError("this TurnProcessor was built for text only")
         t0 = time.perf_counter()
@@ -158,7 +180,22 @@ class TurnProcessor:
         turn = dataclasses.replace(turn, asr=asr).with_timing(asr=(time.perf_counter() - t0) * 1000)
         _LOG.info("turn %s heard %r", turn.turn_id, asr.text)
         self._observer.heard(turn)
-        return self._understand(turn, entities, asr.text, asr.alternatives, ended=command.ended_monotonic, act=True)
+        return turn
+
+    def _process(self, turn: Turn, command: CapturedCommand) -> Turn:
+        if command.reason is EndpointReason.NO_SPEECH:
+            if command.barge_in:  # "Alexa" alone over the answer ("Alexa, stop" often ends up here too): quiet
+                return dataclasses.replace(turn, outcome=Outcome.NO_SPEECH, response=ResponseResult(text=""))
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_SPEECH))
+        entities = self._snapshot()
+        turn = self._transcribe(turn, command)
+        assert turn.asr is not None
+        if dlg.is_stop(turn.asr.text):  # "Alexa, stop" (a barge-in): be quiet, nothing else
+            nlu = NluResult(text=turn.asr.text, intent="HassNevermind", confidence=1.0, source="dialog")
+            return dataclasses.replace(turn, nlu=nlu, outcome=Outcome.ANSWERED, response=ResponseResult(text=""))
+        return self._understand(
+            turn, entities, turn.asr.text, turn.asr.alternatives, ended=command.ended_monotonic, act=True, ask=True
+        )
 
     def process_text(self, text: str, *, act: bool, source: str = "text") -> Turn:
         """Everything after ASR, on text (``edge nlu``): with ``act`` False, the commands are planned, not sent."""
@@ -168,7 +205,15 @@ class TurnProcessor:
         )
 
     def _understand(
-        self, turn: Turn, entities: list[Any], text: str, alternatives: Sequence[str], *, ended: float, act: bool
+        self,
+        turn: Turn,
+        entities: list[Any],
+        text: str,
+        alternatives: Sequence[str],
+        *,
+        ended: float,
+        act: bool,
+        ask: bool = False,  # the caller listens for an answer (audio); text (``edge nlu``) cannot answer back
     ) -> Turn:
         t0 = time.perf_counter()
         nlu = self._interpret(text, alternatives)
@@ -190,6 +235,15 @@ class TurnProcessor:
         recent = self._recent if time.monotonic() < self._recent_until else ()
         resolution = resolve(nlu, entities, self.area, recent)
         turn = dataclasses.replace(turn, resolution=resolution).with_timing(resolve=(time.perf_counter() - t0) * 1000)
+        if ask and act and resolution is not None and resolution.ambiguous and len(resolution.candidates) >= 2:
+            options = resolution.candidates[:2]
+            return self._ask(turn, dlg.Ask.CLARIFY, dlg.clarify_question(options), nlu, resolution, options)
+        return self._carry_out(turn, nlu, resolution, ended=ended, act=act, ask=ask)
+
+    def _carry_out(
+        self, turn: Turn, nlu: NluResult, resolution: Resolution | None, *, ended: float, act: bool, ask: bool
+    ) -> Turn:
+        """The devices are known: answer about them, or act on them (asking first when that is sensitive)."""
         if resolution is None or not resolution.entities:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_DEVICE))
         self._recent = tuple(e.unique_id for e in resolution.entities)
@@ -202,6 +256,18 @@ class TurnProcessor:
         plans = self._plan(turn, nlu)
         if isinstance(plans, Outcome):
             return self._finish(dataclasses.replace(turn, outcome=plans))
+        d = self.dialog_settings
+        sensitive = [(e, svc) for e, svc, _ in plans if is_sensitive(e, svc, d.sensitive_domains, d.sensitive_device_classes)]
+        if sensitive and not (ask and act and d.confirm_sensitive):
+            _LOG.warning("turn %s: refused %s on %s: security-sensitive", turn.turn_id, sensitive[0][1], sensitive[0][0].name)
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.REFUSED))
+        if sensitive:
+            options = tuple(r for r in resolution.entities if any(r.unique_id == e.unique_id for e, _, _ in plans))
+            question = dlg.confirm_question([(e.name, svc) for e, svc in sensitive])
+            return self._ask(turn, dlg.Ask.CONFIRM, question, nlu, resolution, options)
+        return self._perform(turn, plans, ended=ended, act=act)
+
+    def _perform(self, turn: Turn, plans: list[tuple[Any, str, dict[str, Any]]], *, ended: float, act: bool) -> Turn:
         if not act:
             planned = [a for entity, service, data in plans for a in _planned(entity, service, data)]
             return dataclasses.replace(turn, actions=tuple(planned))
@@ -233,11 +299,49 @@ class TurnProcessor:
             except NoAction as exc:
                 _LOG.info("turn %s: %s: %s", turn.turn_id, entity.name, exc)
                 continue
-            if is_sensitive(entity, service):
-                _LOG.warning("turn %s: refused %s on %s: security-sensitive", turn.turn_id, service, entity.name)
-                return Outcome.REFUSED
             plans.append((entity, service, data))
         return plans or Outcome.UNSUPPORTED
+
+    # -- questions asked back (edge.pipeline.dialog) --------------------------------------
+    def _ask(
+        self, turn: Turn, kind: dlg.Ask, text: str, nlu: NluResult, resolution: Resolution, options: tuple[EntityRef, ...]
+    ) -> Turn:
+        expires = time.monotonic() + self.dialog_settings.followup_timeout_s + ANSWER_SLACK_S
+        self.dialog.ask(dlg.Question(kind, text, turn.turn_id, turn.session_id, nlu, resolution, options, expires))
+        _LOG.info("turn %s asks (%s): %r", turn.turn_id, kind.value, text)
+        return dataclasses.replace(turn, outcome=Outcome.ASKED, response=ResponseResult(text=text))
+
+    def _answered(self, turn: Turn, command: CapturedCommand, question: dlg.Question | None) -> Turn:
+        """Audio heard without the wake word, after a question: read the answer, finish the request asked about."""
+        if question is None:  # nothing asked (or too long ago): not for us
+            _LOG.info("turn %s: heard without the wake word, but no question is open", turn.turn_id)
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_SPEECH))
+        self._snapshot()  # the ASR's vocabulary follows the registry
+        answer = ""
+        if command.reason is not EndpointReason.NO_SPEECH:
+            turn = self._transcribe(turn, command)
+            answer = turn.asr.text if turn.asr else ""
+        turn = dataclasses.replace(turn, nlu=question.nlu, resolution=question.resolution)
+        if question.kind is dlg.Ask.CONFIRM:
+            yes = dlg.is_yes(answer, self.dialog_settings.yes_phrases)
+            turn = dataclasses.replace(turn, dialog=DialogResult("confirm", question.text, answer, yes, question.turn_id))
+            if not yes:
+                _LOG.info("turn %s: not confirmed (%r): nothing done", turn.turn_id, answer)
+                return dataclasses.replace(turn, outcome=Outcome.REFUSED, response=ResponseResult(text="OK, I won't."))
+            plans = self._plan(turn, question.nlu)
+            if isinstance(plans, Outcome):
+                return self._finish(dataclasses.replace(turn, outcome=plans))
+            return self._finish(self._act(turn, plans, command.ended_monotonic))
+        chosen = dlg.choose(answer, question.options)
+        turn = dataclasses.replace(turn, dialog=DialogResult("clarify", question.text, answer, bool(chosen), question.turn_id))
+        if not chosen:
+            text = "OK, never mind." if not answer else "Sorry, I didn't catch which one."
+            return dataclasses.replace(turn, outcome=Outcome.NO_DEVICE, response=ResponseResult(text=text))
+        resolution = dataclasses.replace(question.resolution, entities=chosen, reason="the answer to a question", ambiguous=False)
+        self._recent = tuple(e.unique_id for e in chosen)
+        self._recent_until = time.monotonic() + RECENT_S
+        turn = dataclasses.replace(turn, resolution=resolution)
+        return self._carry_out(turn, question.nlu, resolution, ended=command.ended_monotonic, act=True, ask=True)
 
     def _act(self, turn: Turn, plans: list[tuple[Any, str, dict[str, Any]]], ended: float) -> Turn:
         t0 = time.perf_counter()

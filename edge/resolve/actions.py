@@ -32,9 +32,11 @@ COLORS: dict[str, tuple[int, int, int]] = {
     "navy": (0, 0, 128),
 }
 
-# Security-sensitive: never done on a voice command without a confirmation (not built yet).
-SENSITIVE_SERVICES = {("lock", "unlock"), ("lock", "open")}
-SENSITIVE_COVER_CLASSES = frozenset({"garage", "door", "gate"})
+# Security-sensitive: never done on a voice command alone; the speaker asks for a confirmation first.
+# Services that open, unlock or disarm; sensitive when the entity's domain or device class is in the lists.
+OPENING_SERVICES = frozenset({"unlock", "open", "open_cover", "set_cover_position", "alarm_disarm"})
+SENSITIVE_DOMAINS = ("lock", "alarm_control_panel")
+SENSITIVE_DEVICE_CLASSES = ("garage", "door", "gate")
 
 
 class Target(Protocol):
@@ -87,11 +89,13 @@ def plan_action(intent: str, slots: Mapping[str, Any], entity: Target) -> tuple[
     raise NoAction(f"{intent} does not apply to a {d}")
 
 
-def is_sensitive(entity: Target, service: str) -> bool:
-    if (entity.domain, service) in SENSITIVE_SERVICES:
-        return True
-    return (
-        entity.domain == "cover"
-        and service in ("open_cover", "set_cover_position")
-        and ((entity.device_class or "") in SENSITIVE_COVER_CLASSES)
-    )
+def is_sensitive(
+    entity: Target,
+    service: str,
+    domains: tuple[str, ...] = SENSITIVE_DOMAINS,
+    device_classes: tuple[str, ...] = SENSITIVE_DEVICE_CLASSES,
+) -> bool:
+    """Does ``service`` open, unlock or disarm something the settings call sensitive (a lock, a garage door)?"""
+    if service not in OPENING_SERVICES:
+        return False
+    return entity.domain in domains or (entity.domain == "cover" and (entity.device_class or "") in device_classes)
