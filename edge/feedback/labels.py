@@ -1,0 +1,165 @@
+"""Defect labels of a turn, and the stage that failed first (failure-point isolation).
+
+Public API (pure functions, used by ``edge.learning.loop`` and the simulator)::
+
+    defects = label_turn(turn, rephrased=False, negative=False)   # tuple[Defect, ...], in enum order
+    point = failure_point(turn, defects, rephrase=None)           # FailurePoint
+    THRESHOLDS                                                     # the documented defaults (Thresholds)
+
+Defects (``edge.feedback.events.Defect``): BARGE_IN (``response.interrupted``),
+REPHRASED (a later turn rephrased it), NEGATIVE_FEEDBACK ("no, that's wrong"),
+ACTION_FAILED (outcome failed or error), UNCONFIRMED, NOT_UNDERSTOOD, NO_DEVICE.
+
+The failure point is the first stage, in loop order, that failed
+irrecoverably, judged from the logged features and, when there is one, from
+how the rephrase that followed differed. The rules, first match wins:
+
+1. No defect: CORRECT, except a turn that woke and heard nothing (outcome
+   no_speech) on a weak wake score (< ``wake_low``): FALSE_WAKE.
+2. FALSE_WAKE: wake score < ``wake_low`` and Whisper thought it heard no
+   speech (``no_speech_prob`` >= ``no_speech_high``), or the wake was weak,
+   nothing was understood and nobody rephrased it.
+3. With a rephrase ``r`` (a later turn saying it again):
+   a. same intent, other device or name: the names sound alike
+      (``sound_similarity`` >= ``sound_alike``) -> ASR (misheard name), else
+      RESOLUTION (a name the resolver should have known, or the wrong device);
+   b. ``r`` understood, the turn was not (or less confidently than
+      ``nlu_low``): sounds alike but other words -> ASR, else NLU;
+   c. another intent: words that sound alike -> ASR, else NLU;
+   d. same intent, same devices: the action went wrong -> RESULT.
+4. Without a rephrase, from the turn alone:
+   very low ASR confidence (``avg_logprob`` < ``asr_logprob_low`` or
+   ``no_speech_prob`` >= ``no_speech_high``) -> ASR;
+   not understood, or NLU confidence < ``nlu_low`` -> NLU;
+   no device, or a fuzzy match (best entity score < ``resolution_low``) -> RESOLUTION;
+   otherwise (failed, unconfirmed, or cut off / "no" on a clean turn) -> RESULT.
+
+The thresholds follow Whisper's own fallbacks (``log_prob_threshold`` -1.0,
+``no_speech_threshold`` 0.6) and the wake word's default threshold (0.5,
+with a margin).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edge.feedback.events import Defect, FailurePoint
+from edge.feedback.similarity import sound_similarity, word_similarity
+from edge.turn import Outcome, Turn
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    wake_low: float = 0.6  # a wake score under this is doubtful (the detector fires at 0.5)
+    no_speech_high: float = 0.6  # Whisper's no_speech_threshold: probably nobody spoke
+    asr_logprob_low: float = -1.0  # Whisper's log_prob_threshold: a transcript this unsure is probably wrong
+    nlu_low: float = 0.5  # NLU confidence under this: the intent is a guess
+    resolution_low: float = 0.9  # best entity score under this: a fuzzy name match, not the name said
+    sound_alike: float = 0.75  # sound_similarity at or above this: the words were misheard for each other
+
+
+THRESHOLDS = Thresholds()
+
+_ACTION_FAILED = frozenset({Outcome.FAILED, Outcome.ERROR})
+
+
+def label_turn(turn: Turn, *, rephrased: bool = False, negative: bool = False) -> tuple[Defect, ...]:
+    """The defects of one turn, in ``Defect`` order; () for a turn that went right."""
+    found = set()
+    if turn.response is not None and turn.response.interrupted:
+        found.add(Defect.BARGE_IN)
+    if rephrased:
+        found.add(Defect.REPHRASED)
+    if negative:
+        found.add(Defect.NEGATIVE_FEEDBACK)
+    if turn.outcome in _ACTION_FAILED:
+        found.add(Defect.ACTION_FAILED)
+    if turn.outcome is Outcome.UNCONFIRMED:
+        found.add(Defect.UNCONFIRMED)
+    if turn.outcome is Outcome.NOT_UNDERSTOOD:
+        found.add(Defect.NOT_UNDERSTOOD)
+    if turn.outcome is Outcome.NO_DEVICE:
+        found.add(Defect.NO_DEVICE)
+    return tuple(d for d in Defect if d in found)
+
+
+def _said(turn: Turn) -> str:
+    if turn.asr is not None:
+        return turn.asr.text
+    return turn.rewrite.original if turn.rewrite is not None else (turn.nlu.text if turn.nlu else "")
+
+
+def _intent(turn: Turn) -> str | None:
+    return turn.nlu.intent if turn.nlu is not None else None
+
+
+def _understood(turn: Turn, t: Thresholds) -> bool:
+    return turn.nlu is not None and turn.nlu.intent is not None and turn.nlu.confidence >= t.nlu_low
+
+
+def _devices(turn: Turn) -> tuple[str, ...]:
+    return tuple(sorted(e.unique_id for e in turn.resolution.entities)) if turn.resolution else ()
+
+
+def _name(turn: Turn) -> str:
+    """The name said: the resolver's missing name, the NLU's unmatched name or name slot."""
+    if turn.resolution is not None and turn.resolution.missing:
+        return turn.resolution.missing
+    if turn.nlu is not None:
+        if turn.nlu.unmatched.get("name"):
+            return str(turn.nlu.unmatched["name"])
+        if turn.nlu.slots.get("name"):
+            return str(turn.nlu.slots["name"])
+    return ""
+
+
+def _differing_words(a: str, b: str) -> tuple[str, str]:
+    """The words of ``a`` and ``b`` that are not shared (in order)."""
+    wa, wb = a.casefold().split(), b.casefold().split()
+    return " ".join(w for w in wa if w not in wb), " ".join(w for w in wb if w not in wa)
+
+
+def _asr_weak(turn: Turn, t: Thresholds) -> bool:
+    return turn.asr is not None and (turn.asr.avg_logprob < t.asr_logprob_low or turn.asr.no_speech_prob >= t.no_speech_high)
+
+
+def _misheard(a: str, b: str, t: Thresholds) -> bool:
+    """Other words that sound alike: what the ASR gets wrong."""
+    da, db = _differing_words(a, b)
+    return bool(da and db) and word_similarity(da, db) < 1.0 and sound_similarity(da, db) >= t.sound_alike
+
+
+def failure_point(
+    turn: Turn, defects: tuple[Defect, ...] | tuple[str, ...], *, rephrase: Turn | None = None, thresholds: Thresholds = THRESHOLDS
+) -> FailurePoint:
+    """The first stage that failed irrecoverably (see the module's rules), or CORRECT."""
+    t = thresholds
+    wake = turn.wake.score if turn.wake is not None else None
+    weak_wake = wake is not None and wake < t.wake_low
+    if not defects:
+        return FailurePoint.FALSE_WAKE if turn.outcome is Outcome.NO_SPEECH and weak_wake else FailurePoint.CORRECT
+    no_speech = turn.asr is not None and turn.asr.no_speech_prob >= t.no_speech_high
+    if weak_wake and (no_speech or (turn.outcome is Outcome.NOT_UNDERSTOOD and rephrase is None)):
+        return FailurePoint.FALSE_WAKE
+    if rephrase is not None and rephrase.nlu is not None and rephrase.nlu.intent is not None:
+        said, again = _said(turn), _said(rephrase)
+        if _intent(turn) == _intent(rephrase) and _understood(turn, t):
+            name, other = _name(turn), _name(rephrase)
+            if (name or other) and name.casefold() != other.casefold() or _devices(turn) != _devices(rephrase):
+                if (name and other and sound_similarity(name, other) >= t.sound_alike) or _misheard(said, again, t):
+                    return FailurePoint.ASR
+                return FailurePoint.RESOLUTION
+            return FailurePoint.RESULT
+        if _misheard(said, again, t) or (_asr_weak(turn, t) and not _understood(turn, t)):
+            return FailurePoint.ASR
+        return FailurePoint.NLU
+    if _asr_weak(turn, t):
+        return FailurePoint.ASR
+    if not _understood(turn, t):
+        return FailurePoint.NLU
+    if turn.outcome is Outcome.NO_DEVICE:
+        return FailurePoint.RESOLUTION
+    if turn.resolution is not None and turn.resolution.entities:
+        if min(e.score for e in turn.resolution.entities) < t.resolution_low:
+            return FailurePoint.RESOLUTION
+    return FailurePoint.RESULT

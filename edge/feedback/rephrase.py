@@ -1,0 +1,191 @@
+"""Rephrase detection: is this request the user saying an earlier, unsuccessful one again?
+
+A turn rephrases an earlier one when, within ``window_s`` (default 30 s) of
+it, it is similar in words, in sound or in meaning to a turn that went
+wrong: one that failed (``Outcome`` not_understood, no_device, failed,
+unconfirmed, unsupported, error), was cut off by a barge-in
+(``response.interrupted``) or got a "no" (``mark_negative``). The most
+recent such turn that is similar enough wins, so a chain a -> b -> c links
+c to b and b to a.
+
+Public API (used by ``edge.learning.loop`` and the simulator)::
+
+    detector = RephraseDetector(window_s=30.0, embed=None, clock=time.time)
+    link = detector.observe(turn)          # RephraseLink | None, then remembers the turn
+    detector.mark_negative(turn_id)        # "no, that's wrong" about that turn
+    detector.get(turn_id)                  # a remembered Turn, or None
+
+Similarity (``edge.feedback.similarity``), each against its own threshold:
+words (difflib ratio over words, >= ``min_words`` 0.6), sound (ratio over
+phonetic keys, >= ``min_sound`` 0.75) and meaning (cosine of the NLU
+encoder's embeddings, >= ``min_meaning`` 0.8; only with ``embed``, any
+callable ``texts -> L2-normalised rows``). Identical text counts too: saying
+the same thing again after a failure is the plainest rephrase.
+
+Pure logic: no I/O. Times are the turns' own ``started_at`` (``observe``
+forgets turns older than the window before the new one); the clock is only
+what ``expire()`` without an argument compares against.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from edge.feedback.similarity import meaning_similarity, sound_similarity, word_similarity
+from edge.turn import Outcome, Turn
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+
+# Outcomes after which the user may well say it again.
+FAILED_OUTCOMES = frozenset(
+    {Outcome.NOT_UNDERSTOOD, Outcome.NO_DEVICE, Outcome.FAILED, Outcome.UNCONFIRMED, Outcome.UNSUPPORTED, Outcome.ERROR}
+)
+# Our own intents (teaching, feedback): never a request to rephrase, nor a rephrase.
+META_INTENTS = frozenset({"EdgeTeach", "EdgeForget", "EdgeNegativeFeedback", "HassNevermind"})
+
+
+@dataclass(frozen=True, slots=True)
+class RephraseLink:
+    """``turn_id`` rephrases ``earlier_id``; ``kind`` is the similarity that decided it."""
+
+    turn_id: str
+    earlier_id: str
+    kind: str  # "same" | "words" | "sound" | "meaning"
+    score: float  # that similarity, 0..1
+    gap_s: float  # started_at difference
+    words: float
+    sound: float
+    meaning: float | None  # None without an embedder
+
+
+def text_of(turn: Turn) -> str:
+    """What the user said: the transcript, or the text NLU got when there was no ASR (``process_text``)."""
+    if turn.asr is not None:
+        return turn.asr.text
+    if turn.rewrite is not None:
+        return turn.rewrite.original
+    return turn.nlu.text if turn.nlu is not None else ""
+
+
+def is_request(turn: Turn) -> bool:
+    """A request of its own: has words, is not an answer to our question, not teaching or feedback."""
+    if turn.dialog is not None or not text_of(turn).strip():
+        return False
+    return not (turn.nlu is not None and turn.nlu.intent in META_INTENTS)
+
+
+def went_wrong(turn: Turn, negative: bool = False) -> bool:
+    """Failed, cut off by a barge-in, or got a "no"."""
+    interrupted = turn.response is not None and turn.response.interrupted
+    return negative or interrupted or turn.outcome in FAILED_OUTCOMES
+
+
+class RephraseDetector:
+    def __init__(
+        self,
+        *,
+        window_s: float = 30.0,
+        min_words: float = 0.6,
+        min_sound: float = 0.75,
+        min_meaning: float = 0.8,
+        embed: Embedder | None = None,
+        clock: Callable[[], float] = time.time,
+        max_turns: int = 32,
+    ) -> None:
+        if window_s <= 0:
+            raise ValueError(f"window_s must be positive, got {window_s}")
+        self.window_s = window_s
+        self.min_words, self.min_sound, self.min_meaning = min_words, min_sound, min_meaning
+        self.embed = embed
+        self.clock = clock
+        self.max_turns = max_turns
+        self._turns: OrderedDict[str, Turn] = OrderedDict()  # oldest first
+        self._negative: set[str] = set()
+
+    # -- what is remembered -------------------------------------------------------------
+    def get(self, turn_id: str) -> Turn | None:
+        return self._turns.get(turn_id)
+
+    def is_negative(self, turn_id: str) -> bool:
+        return turn_id in self._negative
+
+    def mark_negative(self, turn_id: str) -> bool:
+        """The user said that turn was wrong; True if it is remembered."""
+        if turn_id not in self._turns:
+            return False
+        self._negative.add(turn_id)
+        return True
+
+    def last_request(self) -> Turn | None:
+        """The most recent remembered request (what a "no" is about)."""
+        return next(reversed(self._turns.values()), None)
+
+    def expire(self, now: float | None = None) -> list[Turn]:
+        """Forget the turns whose window has closed; they are returned, oldest first."""
+        now = self.clock() if now is None else now
+        gone = [t for t in self._turns.values() if now - t.started_at > self.window_s]
+        for t in gone:
+            del self._turns[t.turn_id]
+            self._negative.discard(t.turn_id)
+        return gone
+
+    # -- linking ---------------------------------------------------------------------------
+    def similar(self, a: str, b: str, *, meaning: float | None = None) -> tuple[str, float] | None:
+        """The similarity that makes ``b`` a rephrase of ``a`` (kind, score), or None."""
+        words, sound = word_similarity(a, b), sound_similarity(a, b)
+        if words >= 1.0:
+            return "same", 1.0
+        if words >= self.min_words:
+            return "words", words
+        if sound >= self.min_sound:
+            return "sound", sound
+        if meaning is not None and meaning >= self.min_meaning:
+            return "meaning", meaning
+        return None
+
+    def link(self, turn: Turn) -> RephraseLink | None:
+        """The earlier wrong turn this one rephrases, without remembering ``turn``."""
+        if not is_request(turn):
+            return None
+        said = text_of(turn)
+        earlier = [
+            t for t in reversed(self._turns.values())
+            if t.turn_id != turn.turn_id and 0 <= turn.started_at - t.started_at <= self.window_s
+            and went_wrong(t, t.turn_id in self._negative)
+        ]  # fmt: skip
+        if not earlier:
+            return None
+        meanings: list[float | None] = [None] * len(earlier)
+        if self.embed is not None:
+            rows = self.embed([said, *(text_of(t) for t in earlier)])
+            meanings = [meaning_similarity(rows[0], rows[i + 1]) for i in range(len(earlier))]
+        for t, meaning in zip(earlier, meanings):  # most recent first
+            found = self.similar(text_of(t), said, meaning=meaning)
+            if found is not None:
+                kind, score = found
+                return RephraseLink(
+                    turn_id=turn.turn_id, earlier_id=t.turn_id, kind=kind, score=round(score, 3),
+                    gap_s=round(turn.started_at - t.started_at, 3),
+                    words=round(word_similarity(text_of(t), said), 3), sound=round(sound_similarity(text_of(t), said), 3),
+                    meaning=None if meaning is None else round(meaning, 3),
+                )  # fmt: skip
+        return None
+
+    def observe(self, turn: Turn, *, negative: bool = False) -> RephraseLink | None:
+        """Link ``turn`` to the earlier wrong turn it rephrases (if any), then remember it (requests only)."""
+        self.expire(turn.started_at)
+        found = self.link(turn)
+        if is_request(turn):
+            self._turns[turn.turn_id] = turn
+            self._turns.move_to_end(turn.turn_id)
+            while len(self._turns) > self.max_turns:
+                old, _ = self._turns.popitem(last=False)
+                self._negative.discard(old)
+            if negative:
+                self._negative.add(turn.turn_id)
+        return found

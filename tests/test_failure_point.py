@@ -1,0 +1,105 @@
+"""Defect labels and failure-point isolation: one test per rule of edge.feedback.labels."""
+
+from __future__ import annotations
+
+from edge.feedback.events import Defect, FailurePoint
+from edge.feedback.labels import THRESHOLDS, failure_point, label_turn
+from edge.turn import Outcome
+from tests.feedback_helpers import mk_turn
+
+
+def test_labels_in_enum_order():
+    t = mk_turn("turn on the lamp", Outcome.UNCONFIRMED, intent="HassTurnOn", interrupted=True)
+    assert label_turn(t, rephrased=True, negative=True) == (
+        Defect.BARGE_IN, Defect.REPHRASED, Defect.NEGATIVE_FEEDBACK, Defect.UNCONFIRMED,
+    )  # fmt: skip
+    assert label_turn(mk_turn("turn on the lamp", Outcome.DONE, intent="HassTurnOn")) == ()
+    assert label_turn(mk_turn("x", Outcome.FAILED)) == (Defect.ACTION_FAILED,)
+    assert label_turn(mk_turn("x", Outcome.ERROR)) == (Defect.ACTION_FAILED,)
+    assert label_turn(mk_turn("x", Outcome.NOT_UNDERSTOOD)) == (Defect.NOT_UNDERSTOOD,)
+    assert label_turn(mk_turn("x", Outcome.NO_DEVICE)) == (Defect.NO_DEVICE,)
+    assert label_turn(mk_turn("x", Outcome.ANSWERED)) == ()
+
+
+def test_no_defect_is_correct_but_a_weak_wake_that_heard_nothing_is_a_false_wake():
+    assert failure_point(mk_turn("turn on the lamp", Outcome.DONE, intent="HassTurnOn"), ()) is FailurePoint.CORRECT
+    assert failure_point(mk_turn("", Outcome.NO_SPEECH, wake=0.52), ()) is FailurePoint.FALSE_WAKE
+    assert failure_point(mk_turn("", Outcome.NO_SPEECH, wake=0.97), ()) is FailurePoint.CORRECT
+
+
+def test_weak_wake_and_no_speech_is_a_false_wake():
+    t = mk_turn("thank you", Outcome.NOT_UNDERSTOOD, wake=0.55, no_speech=0.8, logprob=-1.4)
+    assert failure_point(t, label_turn(t)) is FailurePoint.FALSE_WAKE
+    t = mk_turn("and then he said", Outcome.NOT_UNDERSTOOD, wake=0.55, no_speech=0.1)
+    assert failure_point(t, label_turn(t)) is FailurePoint.FALSE_WAKE  # weak wake, nonsense, nobody said it again
+    assert failure_point(t, label_turn(t), rephrase=mk_turn("turn on the lamp", Outcome.DONE, intent="HassTurnOn")) is (
+        FailurePoint.NLU
+    )  # ... but a rephrase shows somebody meant it
+
+
+def test_rephrase_same_intent_misheard_name_is_asr():
+    failed = mk_turn("turn on the stubby light", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.5,
+                     missing="stubby light")  # fmt: skip
+    fixed = mk_turn("turn on the study light", Outcome.DONE, 1010.0, intent="HassTurnOn",
+                    slots={"name": "Study Light"}, entities=(("light_study", 1.0),))  # fmt: skip
+    assert failure_point(failed, label_turn(failed, rephrased=True), rephrase=fixed) is FailurePoint.ASR
+
+
+def test_rephrase_same_intent_other_name_is_resolution():
+    failed = mk_turn("turn on the telly", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.5, missing="telly")
+    fixed = mk_turn("turn on the tv", Outcome.DONE, 1010.0, intent="HassTurnOn", slots={"name": "TV"},
+                    entities=(("switch_tv", 1.0),))  # fmt: skip
+    assert failure_point(failed, label_turn(failed, rephrased=True), rephrase=fixed) is FailurePoint.RESOLUTION
+
+
+def test_rephrase_same_intent_wrong_device_chosen_is_resolution():
+    wrong = mk_turn("turn on the lamp", Outcome.DONE, intent="HassTurnOn", slots={"name": "Lamp"},
+                    entities=(("light_desk_lamp", 0.92),), interrupted=True)  # fmt: skip
+    fixed = mk_turn("turn on the floor lamp", Outcome.DONE, 1005.0, intent="HassTurnOn", slots={"name": "Floor Lamp"},
+                    entities=(("light_floor_lamp", 1.0),))  # fmt: skip
+    assert failure_point(wrong, label_turn(wrong, rephrased=True), rephrase=fixed) is FailurePoint.RESOLUTION
+
+
+def test_rephrase_understood_when_the_first_was_not_is_nlu():
+    failed = mk_turn("kill the lights", Outcome.NOT_UNDERSTOOD)
+    fixed = mk_turn("turn off the lights", Outcome.DONE, 1004.0, intent="HassTurnOff", entities=(("light_k", 1.0),))
+    assert failure_point(failed, label_turn(failed, rephrased=True), rephrase=fixed) is FailurePoint.NLU
+
+
+def test_rephrase_understood_when_the_first_was_not_but_the_words_sound_alike_is_asr():
+    failed = mk_turn("turn of the lights", Outcome.NOT_UNDERSTOOD)
+    fixed = mk_turn("turn off the lights", Outcome.DONE, 1004.0, intent="HassTurnOff", entities=(("light_k", 1.0),))
+    assert failure_point(failed, label_turn(failed, rephrased=True), rephrase=fixed) is FailurePoint.ASR
+
+
+def test_rephrase_with_another_intent_is_nlu():
+    wrong = mk_turn("lights down", Outcome.DONE, intent="HassTurnOff", entities=(("light_k", 1.0),), interrupted=True)
+    fixed = mk_turn("dim the lights", Outcome.DONE, 1004.0, intent="HassLightSet", entities=(("light_k", 1.0),))
+    assert failure_point(wrong, label_turn(wrong, rephrased=True), rephrase=fixed) is FailurePoint.NLU
+
+
+def test_rephrase_same_intent_same_device_is_result():
+    t = mk_turn("turn on the lamp", Outcome.UNCONFIRMED, intent="HassTurnOn", slots={"name": "Lamp"},
+                entities=(("light_lamp", 1.0),), confirmed=False)  # fmt: skip
+    again = mk_turn("turn the lamp on", Outcome.DONE, 1006.0, intent="HassTurnOn", slots={"name": "Lamp"},
+                    entities=(("light_lamp", 1.0),))  # fmt: skip
+    assert failure_point(t, label_turn(t, rephrased=True), rephrase=again) is FailurePoint.RESULT
+
+
+def test_without_a_rephrase_from_the_turn_alone():
+    low_asr = mk_turn("turn on the stubby light", Outcome.NO_DEVICE, intent="HassTurnOn", logprob=-1.3)
+    assert failure_point(low_asr, label_turn(low_asr)) is FailurePoint.ASR
+    guess = mk_turn("lights please", Outcome.DONE, intent="HassTurnOn", confidence=0.4, interrupted=True)
+    assert failure_point(guess, label_turn(guess)) is FailurePoint.NLU
+    missing = mk_turn("turn on the flux capacitor", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.5)
+    assert failure_point(missing, label_turn(missing)) is FailurePoint.RESOLUTION
+    fuzzy = mk_turn("turn on the best fan", Outcome.DONE, intent="HassTurnOn", entities=(("fan_desk", 0.8),))
+    assert failure_point(fuzzy, label_turn(fuzzy, negative=True)) is FailurePoint.RESOLUTION
+    failed = mk_turn("turn on the lamp", Outcome.FAILED, intent="HassTurnOn", entities=(("light_lamp", 1.0),))
+    assert failure_point(failed, label_turn(failed)) is FailurePoint.RESULT
+
+
+def test_thresholds_are_documented_defaults():
+    assert (THRESHOLDS.wake_low, THRESHOLDS.no_speech_high, THRESHOLDS.asr_logprob_low, THRESHOLDS.nlu_low) == (
+        0.6, 0.6, -1.0, 0.5,
+    )  # fmt: skip

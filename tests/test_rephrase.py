@@ -1,0 +1,152 @@
+"""Rephrase detection, explicit feedback and the similarity measures (pure logic, exact expectations)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from edge.feedback.explicit import CheckBack, is_negative_feedback
+from edge.feedback.rephrase import RephraseDetector
+from edge.feedback.similarity import hashed_ngrams, phonetic_key, sound_similarity, word_similarity
+from edge.turn import Outcome
+from tests.feedback_helpers import mk_turn
+
+# -- similarity ---------------------------------------------------------------------------
+
+
+def test_phonetic_keys():
+    assert phonetic_key("Turn on the kitchen light!") == "TRN AN 0 KXN LT"
+    assert phonetic_key("stubby") == "STP" and phonetic_key("study") == "ST"
+    assert phonetic_key("phone") == phonetic_key("fone") == "FN"
+    assert phonetic_key("ecobee") == "AKP"
+
+
+def test_word_and_sound_similarity():
+    assert word_similarity("turn on the stubby light", "Turn on the study light.") == pytest.approx(0.8)
+    assert word_similarity("what time is it", "turn on the kitchen light") == 0.0
+    assert sound_similarity("turn on the eco bee", "turn on the ecobee") == 1.0
+    assert sound_similarity("turn of the lights", "turn off the lights") == 1.0
+    assert sound_similarity("what time is it", "turn on the kitchen light") < 0.5
+
+
+def test_hashed_ngrams_are_unit_rows_and_close_for_misheard_names():
+    rows = hashed_ngrams(["turn on the stubby light", "turn on the study light", "what time is it", ""])
+    assert rows.shape == (4, 1024)
+    assert np.allclose(np.linalg.norm(rows[:3], axis=1), 1.0) and not rows[3].any()
+    assert rows[0] @ rows[1] > 0.8 > 0.1 > rows[0] @ rows[2]
+
+
+# -- rephrase detection -------------------------------------------------------------------
+
+
+def test_a_similar_request_after_a_failure_is_linked():
+    d = RephraseDetector(window_s=30.0)
+    failed = mk_turn("turn on the stubby light", Outcome.NO_DEVICE, 1000.0, intent="HassTurnOn", missing="stubby light")
+    assert d.observe(failed) is None
+    link = d.observe(mk_turn("turn on the study light", Outcome.DONE, 1012.5, intent="HassTurnOn"))
+    assert link is not None
+    assert (link.earlier_id, link.kind, link.score, link.gap_s) == (failed.turn_id, "words", 0.8, 12.5)
+    assert link.meaning is None
+
+
+def test_outside_the_window_or_after_a_success_nothing_is_linked():
+    d = RephraseDetector(window_s=30.0)
+    d.observe(mk_turn("turn on the stubby light", Outcome.NO_DEVICE, 1000.0))
+    assert d.observe(mk_turn("turn on the study light", Outcome.DONE, 1030.5)) is None  # 30.5 s later
+    d2 = RephraseDetector()
+    d2.observe(mk_turn("turn on the kitchen light", Outcome.DONE, 1000.0, intent="HassTurnOn"))
+    assert d2.observe(mk_turn("turn on the kitchen light", Outcome.DONE, 1005.0, intent="HassTurnOn")) is None
+
+
+def test_a_different_request_is_not_a_rephrase():
+    d = RephraseDetector()
+    d.observe(mk_turn("turn on the stubby light", Outcome.NO_DEVICE, 1000.0))
+    assert d.observe(mk_turn("what time is it", Outcome.ANSWERED, 1005.0, intent="HassGetCurrentTime")) is None
+
+
+def test_sound_alone_links_a_misheard_request():
+    d = RephraseDetector()
+    d.observe(mk_turn("turn on the eco bee", Outcome.NO_DEVICE, 1000.0))
+    link = d.observe(mk_turn("turn the ecobee on", Outcome.DONE, 1004.0))
+    assert link is not None and link.kind == "sound" and link.words < 0.6 <= 0.75 <= link.sound
+
+
+def test_meaning_links_through_the_embedder():
+    table = {"kill the lights": [1.0, 0.0], "turn off the lights": [0.9, 0.43589], "what time is it": [0.0, 1.0]}
+
+    def embed(texts):
+        return np.array([table[t] for t in texts], dtype=np.float32)
+
+    d = RephraseDetector(embed=embed, min_meaning=0.8)
+    d.observe(mk_turn("kill the lights", Outcome.NOT_UNDERSTOOD, 1000.0))
+    link = d.observe(mk_turn("turn off the lights", Outcome.DONE, 1003.0, intent="HassTurnOff"))
+    assert link is not None and (link.kind, link.meaning) == ("meaning", 0.9)
+    assert RephraseDetector().link(mk_turn("turn off the lights", Outcome.DONE, 1003.0)) is None  # without: words 0.57
+
+
+def test_barge_in_and_a_no_make_a_turn_rephrasable():
+    d = RephraseDetector()
+    d.observe(mk_turn("turn on the lamp", Outcome.DONE, 1000.0, turn_id="a", interrupted=True))
+    assert d.observe(mk_turn("turn on the lamp please", Outcome.DONE, 1003.0, turn_id="b")).earlier_id == "a"
+    d.observe(mk_turn("set the heat to 20", Outcome.DONE, 1010.0, turn_id="c"))
+    assert d.mark_negative("c") and not d.mark_negative("unknown")
+    assert d.observe(mk_turn("set the heat to 21", Outcome.DONE, 1014.0, turn_id="d")).earlier_id == "c"
+
+
+def test_a_chain_links_to_the_most_recent_failure():
+    d = RephraseDetector()
+    d.observe(mk_turn("turn on the stubby light", Outcome.NO_DEVICE, 1000.0, turn_id="a"))
+    assert d.observe(mk_turn("turn on the stubbly light", Outcome.NO_DEVICE, 1005.0, turn_id="b")).earlier_id == "a"
+    assert d.observe(mk_turn("turn on the study light", Outcome.DONE, 1010.0, turn_id="c")).earlier_id == "b"
+
+
+def test_answers_and_feedback_are_not_requests():
+    d = RephraseDetector()
+    d.observe(mk_turn("turn on the stubby light", Outcome.NO_DEVICE, 1000.0))
+    feedback = mk_turn("no that's wrong", Outcome.ANSWERED, 1002.0, intent="EdgeNegativeFeedback")
+    assert d.observe(feedback) is None and d.get(feedback.turn_id) is None
+    assert d.last_request().turn_id == "t1000"
+
+
+def test_expire_uses_the_injected_clock():
+    now = [1000.0]
+    d = RephraseDetector(window_s=10.0, clock=lambda: now[0])
+    d.observe(mk_turn("turn on the stubby light", Outcome.NO_DEVICE, 1000.0))
+    now[0] = 1010.0
+    assert d.expire() == []
+    now[0] = 1010.5
+    assert [t.turn_id for t in d.expire()] == ["t1000"] and d.last_request() is None
+
+
+# -- explicit feedback --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, just_answered, negative",
+    [
+        ("No, that's wrong.", False, True),
+        ("that's not what I said", False, True),
+        ("no no that is not what i meant", False, True),
+        ("no", True, True),
+        ("Nope.", True, True),
+        ("no", False, False),
+        ("no turn it off", True, False),
+        ("turn off the light", True, False),
+        ("", True, False),
+    ],
+)
+def test_negative_feedback(text, just_answered, negative):
+    assert is_negative_feedback(text, just_answered=just_answered) is negative
+
+
+def test_check_back_rate():
+    done = mk_turn("turn on the lamp", Outcome.DONE)
+    assert not CheckBack(0.0).should_ask(done)
+    assert CheckBack(1.0).should_ask(done) and not CheckBack(1.0).should_ask(mk_turn("x", Outcome.NOT_UNDERSTOOD))
+    asked = sum(CheckBack(0.25, random.Random(7)).should_ask(done) for _ in range(1))
+    cb = CheckBack(0.25, random.Random(7))
+    assert sum(cb.should_ask(done) for _ in range(1000)) == pytest.approx(250, abs=40) and asked in (0, 1)
+    with pytest.raises(ValueError):
+        CheckBack(1.5)
