@@ -49,6 +49,13 @@ class _Tap:
         self.reference(to_int16(resample(chunk, rate, 16000)))
 
 
+def _mixed(pcm: np.ndarray, audio: np.ndarray, at: int) -> np.ndarray:
+    """``pcm`` with ``audio`` added from sample ``at`` on, longer when it must be (a copy)."""
+    out = np.concatenate([pcm, np.zeros(max(0, at + len(audio) - len(pcm)), np.float32)])
+    out[at : at + len(audio)] += audio.astype(np.float32)
+    return out
+
+
 def log_turn(turn: Turn) -> None:
     """One structured line per turn: what happened to it."""
     t = turn.timings_ms
@@ -213,6 +220,7 @@ class Assistant:
         sink_for: Callable[[int], object | None],
         *,
         echo: Callable[[np.ndarray], np.ndarray] | None = None,
+        react: Callable[[Turn, float], tuple[float, np.ndarray] | None] | None = None,
     ) -> list[Turn]:
         """Run 16 kHz float32 audio through the loop; ``sink_for(n)`` gives the sink of turn n.
 
@@ -221,6 +229,10 @@ class Assistant:
         (playback -> what the microphone hears of it, e.g. ``edge.audio.echo.EchoPath.apply``)
         mixes the answer back into the file, as a loudspeaker next to the microphone would.
         After a question, its answer is simply the audio that follows, without the wake word.
+        ``react(turn, answer_s)`` is the listener (the closed-loop simulator, ``edge.simulate``):
+        called with each turn once its answer (``answer_s`` long) starts to play, it may return
+        ``(delay_s, audio)``, which is then heard ``delay_s`` after the answer started: the wake
+        word before the answer ends is a barge-in, an answer to a question needs none.
         """
         barged: list[bool] = []
         front = self.new_front(on_barge_in=lambda _d: barged.append(True))
@@ -256,6 +268,10 @@ class Assistant:
                 played: list[np.ndarray] = []
                 if sink is not None:
                     turn = self.speak(turn, _Tap(sink, played.append))
+                if react is not None:
+                    reply = react(turn, sum(len(p) for p in played) / 16000)
+                    if reply is not None:
+                        pcm = _mixed(pcm, reply[1], start + max(0, int(reply[0] * 16000)))
                 if not played:
                     turns.append(self.record(turn))
                     self._after(turn, front, interrupted=False)
