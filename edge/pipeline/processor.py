@@ -233,7 +233,8 @@ class TurnProcessor:
 
         t0 = time.perf_counter()
         recent = self._recent if time.monotonic() < self._recent_until else ()
-        resolution = resolve(nlu, entities, self.area, recent)
+        states = {e.unique_id: self._devices.registry.state(e.unique_id) for e in entities}
+        resolution = resolve(nlu, entities, self.area, recent, states)
         turn = dataclasses.replace(turn, resolution=resolution).with_timing(resolve=(time.perf_counter() - t0) * 1000)
         if ask and act and resolution is not None and resolution.ambiguous and len(resolution.candidates) >= 2:
             options = resolution.candidates[:2]
@@ -251,7 +252,9 @@ class TurnProcessor:
         if nlu.intent in QUESTION_INTENTS:
             ref = resolution.entities[0]
             state = self._devices.registry.state_record(ref.unique_id)
-            text = answer_state(nlu.intent, nlu.slots, ref.name, ref.domain, state)
+            entity = self._devices.registry.get(ref.unique_id)
+            device_class = getattr(entity, "device_class", "") or ""
+            text = answer_state(nlu.intent, nlu.slots, ref.name, ref.domain, state, device_class)
             return dataclasses.replace(turn, outcome=Outcome.ANSWERED, response=ResponseResult(text=text))
         plans = self._plan(turn, nlu)
         if isinstance(plans, Outcome):

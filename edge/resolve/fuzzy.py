@@ -12,8 +12,11 @@ import difflib
 import re
 from typing import Sequence
 
+from edge.resolve.phonetic import phrase_key
+
 MIN_SCORE = 0.72
 MIN_MARGIN = 0.08
+PHONETIC_WEIGHT = 0.8  # a name that only sounds alike counts for less than one spelled alike
 _FILLER = {"the", "a", "my", "our"}
 
 
@@ -49,7 +52,9 @@ def similarity(said: str, name: str, area: str = "") -> float:
     whole = max(_ratio(" ".join(sw), " ".join(nw)), _ratio("".join(sw), "".join(nw)))  # "eco bee" ~ "ecobee"
     aligned = max(_coverage(sw, nw), _coverage(nw, sw)) if len(sw) > 1 or len(nw) == 1 else _coverage(nw, sw)
     extra = max(0, len(sw) - len(nw)) * 0.1  # words said that the name does not have
-    return max(0.0, 0.5 * whole + 0.5 * aligned - extra)
+    spelled = 0.5 * whole + 0.5 * aligned
+    sounded = PHONETIC_WEIGHT * _ratio(phrase_key(" ".join(sw)), phrase_key(" ".join(nw)))
+    return max(0.0, max(spelled, sounded) - extra)
 
 
 def best_match(said: str, candidates: Sequence[tuple[str, str, str]]) -> tuple[str, float] | None:

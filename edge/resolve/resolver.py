@@ -1,17 +1,29 @@
 """Which devices does the interpreted request mean?
 
-Names and aliases (exact, then fuzzy for what the ASR garbled), the device
-class the words named ("the garage door"), the area said or the speaker's own
-area. Pure function over the registry's entities; no I/O.
+A pure function over the registry's entities (no I/O, no clock): the intent
+and its slots narrow the candidates (domain, device class), the name said is
+matched exactly, then fuzzily and phonetically (what the ASR garbled), and the
+context breaks ties the words leave open:
+
+- the area said ("the lights in the kitchen"), else the speaker's own area
+  ("turn on the light" means the light in this room);
+- device state ("turn off the light" with one of two lamps on means that one;
+  with the oven on, "what is the temperature" means the oven's);
+- the devices the conversation last acted on ("close it" after "open the garage door").
+
+The result carries the n-best candidates with scores and the reason for the
+choice; when two candidates stay too close, it is ``ambiguous`` and chooses
+none, so the caller can ask "The ceiling light or the lamp?".
 """
 
 from __future__ import annotations
 
 import re
-from typing import Protocol, Sequence
+from dataclasses import dataclass, field
+from typing import Mapping, Protocol, Sequence
 
 from edge.nlu.templates import area_id
-from edge.resolve.fuzzy import best_match
+from edge.resolve.fuzzy import MIN_MARGIN, MIN_SCORE, similarity
 from edge.turn import EntityRef, NluResult, Resolution
 
 _SWITCHABLE = ("light", "switch", "fan", "climate")
@@ -21,7 +33,7 @@ DEVICE_INTENTS: dict[str, tuple[str, ...]] = {
     "HassTurnOff": (*_SWITCHABLE, "cover", "lock"),
     "HassLightSet": ("light",),
     "HassClimateSetTemperature": ("climate",),
-    "HassClimateGetTemperature": ("climate",),
+    "HassClimateGetTemperature": ("climate", "sensor"),
     "HassGetState": (*_SWITCHABLE, "cover", "lock", "sensor", "binary_sensor"),
     "HassSetPosition": ("cover",),
     "HassFanSetSpeed": ("fan",),
@@ -29,6 +41,31 @@ DEVICE_INTENTS: dict[str, tuple[str, ...]] = {
 QUESTION_INTENTS = frozenset({"HassGetState", "HassClimateGetTemperature"})
 # Intents that mean one device: without a name they need the only candidate (or the one in this room).
 SINGLE_TARGET = frozenset({"HassClimateSetTemperature", "HassClimateGetTemperature", "HassSetPosition", "HassGetState"})
+# What a request for a whole room switches when it names no kind of device ("turn off the kitchen"):
+# never locks, covers, scenes or buttons (turning a room "off" must not unlock its door).
+ROOM_WIDE = ("light", "switch", "fan")
+N_BEST = 5
+
+# Words that name a kind of device, not a device: "the light", "the heat", "the blinds".
+KIND_WORDS: dict[str, tuple[str, str]] = {  # word -> (domain, device_class)
+    "light": ("light", ""), "lights": ("light", ""), "lamp": ("light", ""), "lamps": ("light", ""),
+    "fan": ("fan", ""), "fans": ("fan", ""),
+    "heat": ("climate", ""), "heating": ("climate", ""), "heater": ("climate", ""),
+    "thermostat": ("climate", ""), "ac": ("climate", ""), "air conditioning": ("climate", ""),
+    "temperature": ("", "temperature"), "humidity": ("sensor", "humidity"),
+    "blinds": ("cover", "blind"), "blind": ("cover", "blind"), "shades": ("cover", "shade"),
+    "curtains": ("cover", "curtain"), "garage": ("cover", "garage"), "garage door": ("cover", "garage"),
+    "lock": ("lock", ""), "locks": ("lock", ""), "window": ("binary_sensor", "window"),
+    "windows": ("binary_sensor", "window"),
+}  # fmt: skip
+_PLURAL = re.compile(r"\b(all|every|everything|lights|lamps|fans|blinds|shades|curtains|them|both)\b", re.IGNORECASE)
+_ALL = re.compile(r"\b(all|every|everything|whole house|entire house)\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"^(it|that|this|them|those|these|that one|this one)( (on|off|up|down))?$", re.IGNORECASE)
+_FILLER = re.compile(r"^(?:the|a|my|our|your)\s+", re.IGNORECASE)
+# bonuses that order candidates the words leave tied; smaller than MIN_MARGIN on their own
+AREA_BONUS = 0.05
+STATE_BONUS = 0.03
+RECENT_BONUS = 0.03
 
 
 class NamedDevice(Protocol):
@@ -40,87 +77,282 @@ class NamedDevice(Protocol):
     device_class: str
 
 
-def _ref(device: NamedDevice, score: float = 1.0) -> EntityRef:
-    return EntityRef(unique_id=device.unique_id, name=device.name, area=device.area, domain=device.domain, score=score)
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the words do not say: where the speaker stands, what was said last, how the devices are."""
+
+    speaker_area: str = ""
+    recent: tuple[str, ...] = ()  # unique ids the conversation last acted on or asked about
+    states: Mapping[str, str | None] = field(default_factory=dict)  # unique id -> "on", "off", "open", ...
 
 
-def _refs(devices: Sequence[NamedDevice], reason: str) -> Resolution:
-    return Resolution(entities=tuple(_ref(d) for d in devices), reason=reason)
+@dataclass(slots=True)
+class _Scored:
+    device: NamedDevice
+    score: float  # how well the words match (1.0: exactly its name)
+    bonus: float = 0.0  # context: area, state, recency
+    why: str = ""
+
+    @property
+    def total(self) -> float:
+        return self.score + self.bonus
 
 
-def _called(device: NamedDevice, name: str) -> bool:
-    wanted = name.casefold().strip()
-    return device.name.casefold() == wanted or any(a.casefold() == wanted for a in device.aliases)
+def _ref(s: _Scored) -> EntityRef:
+    d = s.device
+    return EntityRef(unique_id=d.unique_id, name=d.name, area=d.area, domain=d.domain, score=round(min(s.total, 1.0), 3))
 
 
-def _sounds_like(said: str, candidates: Sequence[NamedDevice]) -> Resolution:
-    """A name no device has exactly: the one device it clearly resembles, or none."""
-    pairs = [(d.unique_id, n, d.area) for d in candidates for n in (d.name, *d.aliases)]
-    match = best_match(said, pairs)
-    if match is None:
-        return Resolution(entities=(), reason="no device has that name", missing=said)
-    uid, score = match
-    device = next(d for d in candidates if d.unique_id == uid)
-    return Resolution(entities=(_ref(device, score),), reason=f"sounds like {device.name!r}")
+def _norm(text: str) -> str:
+    return _FILLER.sub("", re.sub(r"\s+", " ", text.casefold().strip(" .,!?"))).strip()
 
 
-_PRONOUN = re.compile(r"^(it|that|this|them|those|these)( (on|off|up|down))?$", re.IGNORECASE)
+def _stem(text: str) -> str:
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in text.split())
+
+
+def _exact(device: NamedDevice, said: str) -> bool:
+    wanted = _stem(_norm(said))
+    return any(_stem(_norm(n)) == wanted for n in (device.name, *device.aliases))
+
+
+def _name_score(device: NamedDevice, said: str) -> float:
+    if _exact(device, said):
+        return 1.0
+    names = (device.name, *device.aliases)
+    best = max(similarity(said, n, device.area) for n in names)
+    area_words = _norm(device.area)
+    if area_words and area_words in _norm(said):  # "kitchen ceiling light" for the kitchen's "Ceiling Light"
+        rest = _norm(said).replace(area_words, " ").strip()
+        if rest:
+            best = max(best, *(1.0 if _stem(_norm(n)) == _stem(rest) else similarity(rest, n) for n in names))
+    return best
+
+
+def _kind(said: str) -> tuple[str, str] | None:
+    """("light", "") for "the lights"; None when ``said`` is a name, not a kind of device."""
+    return KIND_WORDS.get(_norm(said))
+
+
+def _state_fits(intent: str, state: str | None) -> bool | None:
+    """Would the request change this device? None when the state does not tell."""
+    if state is None:
+        return None
+    s = state.casefold()
+    if intent == "HassTurnOn":
+        return s not in ("on", "open", "locked")
+    if intent == "HassTurnOff":
+        return s not in ("off", "closed", "unlocked")
+    return None
+
+
+def _in_area(device: NamedDevice, area: str) -> bool:
+    return bool(area) and area_id(device.area) == area
+
+
+def _area_said(nlu: NluResult, area: str, speaker_area: str) -> bool:
+    """hassil fills the speaker's area from context: the area counts as said when it differs from
+    the speaker's, or its words are in the text."""
+    if not area:
+        return False
+    if area != area_id(speaker_area):
+        return True
+    return bool(nlu.text) and area.replace("_", " ") in nlu.text.casefold()
+
+
+def _active_appliance_sensors(pool: Sequence[NamedDevice], devices: Sequence[NamedDevice], ctx: Context) -> list[NamedDevice]:
+    """Temperature sensors of an appliance that is on (the oven's, while the oven bakes)."""
+    on = [d for d in devices if d.domain in ("switch", "climate") and (ctx.states.get(d.unique_id) or "") == "on"]
+    out = []
+    for sensor in pool:
+        if sensor.domain != "sensor":
+            continue
+        sname = _norm(sensor.name)
+        if any(sname.startswith(_norm(a.name) + " ") and _norm(a.area) == _norm(sensor.area) for a in on):
+            out.append(sensor)
+    return out
+
+
+class _Request:
+    """One resolution: the intent's constraints and the context, with the steps as methods."""
+
+    def __init__(self, nlu: NluResult, devices: Sequence[NamedDevice], ctx: Context) -> None:
+        self.nlu, self.devices, self.ctx = nlu, devices, ctx
+        self.intent = nlu.intent or ""
+        slots = nlu.slots
+        self.said = str(nlu.unmatched.get("name") or slots.get("name") or "").strip()
+        room_wide = False
+        self.domains = DEVICE_INTENTS[self.intent]
+        domain = str(slots.get("domain") or "")
+        device_class = str(slots.get("device_class") or "")
+        if self.said and not slots.get("area") and not any(_exact(d, self.said) for d in devices):
+            room = next((d.area for d in devices if d.area and _norm(d.area) == _norm(self.said)), "")
+            if room:  # "turn off the kitchen": a room, not a device
+                slots = {**slots, "area": area_id(room)}
+                self.said = ""
+                room_wide = True
+        kind = _kind(self.said) if self.said else None
+        if kind is not None:  # "turn on the light": a kind of device, not a name
+            self.said = ""
+            domain = domain or kind[0]
+            device_class = device_class or kind[1]
+        if domain:
+            self.domains = tuple(d for d in self.domains if d == domain) or self.domains
+        self.kind_given = bool(domain or device_class)
+        self.device_class = device_class
+        self.area = str(slots.get("area") or "")
+        self.said_area = _area_said(nlu, self.area, ctx.speaker_area)
+        self.speaker_area = area_id(ctx.speaker_area)
+        self.plural = room_wide or not nlu.text or bool(_PLURAL.search(nlu.text))
+        self.everywhere = bool(nlu.text) and bool(_ALL.search(nlu.text)) and not self.said_area
+
+    def pool(self) -> list[NamedDevice]:
+        pool = [d for d in self.devices if d.domain in self.domains]
+        if self.intent == "HassClimateGetTemperature":  # a sensor answers only for temperature
+            pool = [d for d in pool if d.domain != "sensor" or (d.device_class or "") == "temperature"]
+        if self.device_class:
+            classed = [d for d in pool if (d.device_class or "") == self.device_class]
+            if not classed:  # "is the window open": hassil says cover, the window is a binary sensor
+                every = DEVICE_INTENTS[self.intent]
+                classed = [d for d in self.devices if d.domain in every and (d.device_class or "") == self.device_class]
+            if classed or self.device_class != "temperature":
+                pool = classed
+        return pool
+
+    def _context_bonus(self, s: _Scored) -> None:
+        d = s.device
+        reasons = []
+        if _in_area(d, self.speaker_area) and not self.said_area:
+            s.bonus += AREA_BONUS
+            reasons.append("in the speaker's area")
+        if _state_fits(self.intent, self.ctx.states.get(d.unique_id)):
+            s.bonus += STATE_BONUS
+            reasons.append("its state fits")
+        if d.unique_id in self.ctx.recent:
+            s.bonus += RECENT_BONUS
+            reasons.append("mentioned last")
+        s.why = ", ".join(reasons)
+
+    def ranked(self, pool: Sequence[NamedDevice]) -> list[_Scored]:
+        scored = [_Scored(d, _name_score(d, self.said) if self.said else 1.0) for d in pool]
+        for s in scored:
+            self._context_bonus(s)
+        return sorted(scored, key=lambda s: (-s.total, s.device.name, s.device.unique_id))
+
+    # -- the steps ----------------------------------------------------------------------
+    def by_pronoun(self) -> Resolution:
+        meant = [d for d in self.devices if d.unique_id in self.ctx.recent and d.domain in DEVICE_INTENTS[self.intent]]
+        if not meant:
+            return Resolution(entities=(), reason="nothing mentioned before", missing="that")
+        scored = [_Scored(d, 1.0, why="mentioned last") for d in meant]
+        refs = tuple(_ref(s) for s in scored)
+        return Resolution(entities=refs, reason="the device mentioned last", candidates=refs)
+
+    def by_name(self, pool: list[NamedDevice]) -> Resolution:
+        narrowed = False
+        if self.said_area:  # a name and an area: the area rules out the devices elsewhere
+            in_area = [d for d in pool if _in_area(d, self.area)]
+            narrowed = bool(in_area) and len(in_area) < len(pool)
+            pool = in_area or pool
+        ranked = self.ranked(pool)
+        candidates = tuple(_ref(s) for s in ranked[:N_BEST] if s.score >= MIN_SCORE / 2)
+        exact = [s for s in ranked if s.score >= 1.0]
+        if len(exact) == 1:
+            return Resolution((_ref(exact[0]),), "name and area" if narrowed else "name", candidates=candidates)
+        if exact:  # one name, several devices ("Ceiling Light" in two rooms)
+            here = [s for s in exact if _in_area(s.device, self.speaker_area)]
+            if here:
+                return Resolution(tuple(_ref(s) for s in here), "name, in the speaker's area", candidates=candidates)
+            if self.plural and self.intent not in SINGLE_TARGET:
+                return Resolution(tuple(_ref(s) for s in exact), "name", candidates=candidates)
+            return self._pick_one(exact, candidates, "name")
+        best = ranked[0] if ranked else None
+        if best is None or best.score < MIN_SCORE:
+            return Resolution(entities=(), reason="no device has that name", missing=self.said, candidates=candidates)
+        close = [s for s in ranked[1:] if s.score >= MIN_SCORE and best.total - s.total < MIN_MARGIN]
+        if not close:
+            return Resolution((_ref(best),), f"sounds like {best.device.name!r}", candidates=candidates)
+        return Resolution(
+            entities=(), reason="ambiguous: names alike", missing=self.said, candidates=candidates, ambiguous=True
+        )
+
+    def _pick_one(self, options: list[_Scored], candidates: tuple[EntityRef, ...], reason: str) -> Resolution:
+        """One of several equally named/placed devices: context decides, else ask."""
+        options = sorted(options, key=lambda s: -s.total)
+        if len(options) == 1 or options[0].total - options[1].total >= STATE_BONUS - 1e-9:
+            why = f"{reason}, {options[0].why}" if options[0].why else reason
+            return Resolution((_ref(options[0]),), why, candidates=candidates)
+        return Resolution(entities=(), reason="ambiguous", missing="that", candidates=candidates, ambiguous=True)
+
+    def without_name(self, pool: list[NamedDevice]) -> Resolution:
+        if self.intent == "HassClimateGetTemperature":
+            active = _active_appliance_sensors(pool, self.devices, self.ctx)
+            if len(active) == 1 and not self.said_area:
+                s = _Scored(active[0], 1.0, why="its appliance is on")
+                return Resolution((_ref(s),), "the appliance that is on", candidates=(_ref(s),))
+            if not self.said_area and not self.device_class:
+                climate = [d for d in pool if d.domain == "climate"]
+                pool = climate or pool
+        if not self.kind_given and self.intent not in SINGLE_TARGET:
+            pool = [d for d in pool if d.domain in ROOM_WIDE]
+        if self.said_area:
+            here = [d for d in pool if _in_area(d, self.area)]
+            if not here:
+                noun = "lights" if self.domains == ("light",) else "devices"
+                return Resolution(
+                    entities=(), reason="nothing of that kind in the area", missing=f"{noun} in the {self.area.replace('_', ' ')}"
+                )
+            return self._some_of(here, "area")
+        if self.everywhere and self.intent not in SINGLE_TARGET:
+            if not pool:
+                return Resolution(entities=(), reason="no such device", missing="that")
+            refs = tuple(_ref(s) for s in self.ranked(pool))
+            return Resolution(refs, "every one in the home", candidates=refs[:N_BEST])
+        here = [d for d in pool if _in_area(d, self.speaker_area)]
+        if here:
+            return self._some_of(here, "speaker's area")
+        if len(pool) == 1:
+            s = _Scored(pool[0], 1.0)
+            return Resolution((_ref(s),), "the only one", candidates=(_ref(s),))
+        if not pool:
+            return Resolution(entities=(), reason="no such device", missing="that")
+        ranked = self.ranked(pool)
+        candidates = tuple(_ref(s) for s in ranked[:N_BEST])
+        fitting = [s for s in ranked if _state_fits(self.intent, self.ctx.states.get(s.device.unique_id))]
+        if not self.plural and len(fitting) == 1:
+            return Resolution((_ref(fitting[0]),), "the only one its state fits", candidates=candidates)
+        return Resolution(entities=(), reason="no name or area given", missing="that", candidates=candidates,
+                          ambiguous=not self.plural and 2 <= len(ranked) <= 3)
+
+    def _some_of(self, here: list[NamedDevice], reason: str) -> Resolution:
+        """The devices of one area: all of them for "the lights", one for "the light"."""
+        ranked = self.ranked(here)
+        candidates = tuple(_ref(s) for s in ranked[:N_BEST])
+        if (self.plural and self.intent not in SINGLE_TARGET) or len(ranked) == 1:
+            return Resolution(tuple(_ref(s) for s in ranked), reason, candidates=candidates)
+        return self._pick_one(ranked, candidates, reason)
 
 
 def resolve(
-    nlu: NluResult, devices: Sequence[NamedDevice], speaker_area: str = "", recent: Sequence[str] = ()
+    nlu: NluResult,
+    devices: Sequence[NamedDevice],
+    speaker_area: str = "",
+    recent: Sequence[str] = (),
+    states: Mapping[str, str | None] | None = None,
 ) -> Resolution | None:
     """Devices meant by ``nlu``; None when the intent is not about devices.
 
     ``recent``: the unique ids of the devices the conversation last acted on or asked about,
-    what "it" and "them" mean ("open the garage door" ... "close it").
+    what "it" and "them" mean ("open the garage door" ... "close it"). ``states``: each
+    device's current state ("on", "off", "open"...), the context for "turn off the light".
     """
     if nlu.intent not in DEVICE_INTENTS:
         return None
-    said = str(nlu.unmatched.get("name") or nlu.slots.get("name") or "")
-    if _PRONOUN.match(said.strip()):
-        meant = [d for d in devices if d.unique_id in recent and d.domain in DEVICE_INTENTS[nlu.intent]]
-        if not meant:
-            return Resolution(entities=(), reason="nothing mentioned before", missing="that")
-        return _refs(meant, "the device mentioned last")
-    slots = nlu.slots
-    domains = DEVICE_INTENTS[nlu.intent]
-    if slots.get("domain"):
-        domains = tuple(d for d in domains if d == slots["domain"])
-    candidates = [d for d in devices if d.domain in domains]
-    if slots.get("device_class"):
-        candidates = [d for d in candidates if (d.device_class or "") == slots["device_class"]]
-    if nlu.unmatched.get("name"):
-        return _sounds_like(nlu.unmatched["name"], candidates)
-
-    area = str(slots.get("area", ""))
-    said_area = bool(area) and area != area_id(speaker_area)  # hassil fills the speaker's area from context
-
-    if slots.get("name"):
-        named = [d for d in candidates if _called(d, str(slots["name"]))]
-        if not named:  # the model reports the name as said, not as a registry value
-            return _sounds_like(str(slots["name"]), candidates)
-        if len(named) > 1 and area:
-            in_area = [d for d in named if area_id(d.area) == area]
-            if in_area:
-                return _refs(in_area, "name and area" if said_area else "name, in the speaker's area")
-        return _refs(named, "name")
-
-    in_area = [d for d in candidates if area and area_id(d.area) == area]
-    if said_area and not in_area:
-        noun = "lights" if domains == ("light",) else "devices"
-        return Resolution(
-            entities=(), reason="nothing of that kind in the area", missing=f"{noun} in the {area.replace('_', ' ')}"
-        )
-    if nlu.intent in SINGLE_TARGET:
-        for pool, reason in ((in_area, "area" if said_area else "speaker's area"), (candidates, "the only one")):
-            if len(pool) == 1:
-                return _refs(pool, reason)
-            if len(pool) > 1:
-                return Resolution(entities=(), reason="ambiguous", missing="that")
-        return Resolution(entities=(), reason="no such device", missing="that")
-    if in_area:
-        return _refs(in_area, "area" if said_area else "speaker's area")
-    if slots.get("device_class") and len(candidates) == 1:
-        return _refs(candidates, "the only one")
-    return Resolution(entities=(), reason="no name or area given", missing="that")
+    ctx = Context(speaker_area=speaker_area, recent=tuple(recent), states=dict(states or {}))
+    request = _Request(nlu, devices, ctx)
+    if request.said and _PRONOUN.match(request.said):
+        return request.by_pronoun()
+    pool = request.pool()
+    if request.said:
+        return request.by_name(pool)
+    return request.without_name(pool)

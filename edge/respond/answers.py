@@ -25,8 +25,33 @@ def _reading(state: StateLike) -> str:
     return f"{state.value} {'percent' if unit == '%' else unit}".strip()
 
 
-def answer_state(intent: str, slots: Mapping[str, Any], name: str, domain: str, state: StateLike) -> str:
+# how a binary sensor's on/off reads for its device class (Home Assistant's own wording)
+_BINARY_WORDS: dict[str, tuple[str, str]] = {
+    "door": ("open", "closed"), "window": ("open", "closed"), "garage_door": ("open", "closed"),
+    "opening": ("open", "closed"), "lock": ("unlocked", "locked"), "moisture": ("wet", "dry"),
+    "motion": ("detecting motion", "clear"), "occupancy": ("occupied", "clear"), "presence": ("home", "away"),
+    "smoke": ("detecting smoke", "clear"), "battery": ("low", "normal"), "connectivity": ("connected", "disconnected"),
+}  # fmt: skip
+
+
+def _shown(value: str, domain: str, device_class: str) -> str:
+    """The state as said: a door sensor's "on" is "open"."""
+    if domain == "binary_sensor" and value.casefold() in ("on", "off"):
+        on, off = _BINARY_WORDS.get(device_class, ("on", "off"))
+        return on if value.casefold() == "on" else off
+    return value
+
+
+def _asked_matches(asked: str, value: str, domain: str, device_class: str) -> bool:
+    return asked == value.casefold() or asked == _shown(value, domain, device_class).casefold()
+
+
+def answer_state(
+    intent: str, slots: Mapping[str, Any], name: str, domain: str, state: StateLike, device_class: str = ""
+) -> str:
     target = the(name)
+    if domain == "sensor" and state.value is not None:  # a thermometer answers "what's the temperature" too
+        return f"{target.capitalize()} is {_reading(state)}."
     if intent == "HassClimateGetTemperature" or (domain == "climate" and state.current_temperature is not None):
         if state.current_temperature is None:
             return f"{target.capitalize()} hasn't reported a temperature yet."
@@ -39,7 +64,8 @@ def answer_state(intent: str, slots: Mapping[str, Any], name: str, domain: str, 
     if domain == "sensor":
         return f"{target.capitalize()} is {_reading(state)}."
     asked = str(slots.get("state", "")).casefold()
+    shown = _shown(state.value, domain, device_class)
     if asked:
-        yes = state.value.casefold() == asked
-        return f"{'Yes' if yes else 'No'}, {target} is {state.value}."
-    return f"{target.capitalize()} is {state.value}."
+        yes = _asked_matches(asked, state.value, domain, device_class)
+        return f"{'Yes' if yes else 'No'}, {target} is {shown}."
+    return f"{target.capitalize()} is {shown}."
