@@ -70,6 +70,12 @@ def _start_link(settings: Settings) -> Any:
         registry_path=settings.mqtt.registry_path(),
         ignore_node_ids=(node_id(settings.speaker.id),),  # the speaker's own sensors and mute switch
     )
+    if settings.devices:
+        from edge.devices.registry import Override
+
+        link.registry.set_overrides(
+            {key: Override(name=o.name or None, area=o.area or None, aliases=o.aliases) for key, o in settings.devices.items()}
+        )
     link.start()
     return link
 
@@ -156,6 +162,12 @@ def nlu_json(turn: Turn, acted: bool) -> dict[str, Any]:
         if turn.resolution
         else [],
         "resolution": turn.resolution.reason if turn.resolution else None,
+        "candidates": [
+            {"unique_id": e.unique_id, "name": e.name, "area": e.area, "score": e.score} for e in turn.resolution.candidates
+        ]
+        if turn.resolution
+        else [],
+        "ambiguous": bool(turn.resolution and turn.resolution.ambiguous),
         "actions": [{"topic": a.topic, "payload": a.payload} for a in turn.actions],
         "response": turn.response.text if turn.response else None,
     }

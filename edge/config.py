@@ -8,6 +8,7 @@ Only the entry point calls it; stages receive the section they need.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import os
 import re
@@ -63,6 +64,15 @@ class MqttSettings:
             return Path(self.registry).expanduser()
         host = re.sub(r"[^A-Za-z0-9.-]", "_", self.host or "localhost")
         return default_state_dir() / f"devices-{host}-{self.port}.json"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceOverride:
+    """``[devices."<unique_id or discovered name>"]``: what this home calls a device, and where it is."""
+
+    name: str = ""  # a better name than discovery's ("" = keep it)
+    area: str = ""  # the room it is in, when discovery has no suggested_area or a wrong one ("" = keep it)
+    aliases: tuple[str, ...] = ()  # other names people use ("the big light", "cooking light")
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +219,7 @@ class Settings:
     timers: TimerSettings = field(default_factory=TimerSettings)
     hermes: HermesSettings = field(default_factory=HermesSettings)
     learning: LearningSettings = field(default_factory=LearningSettings)
+    devices: Mapping[str, DeviceOverride] = field(default_factory=dict)  # by unique_id or discovered name
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -301,7 +312,9 @@ def _build(cls: Any, data: Mapping[str, Any], prefix: str) -> Any:
             continue
         tp = hints[name]
         key = f"{prefix}{name}"
-        if dataclasses.is_dataclass(tp):
+        if typing.get_origin(tp) is collections.abc.Mapping:  # a table of tables: [devices."<id>"]
+            kwargs[name] = _build_table(typing.get_args(tp)[1], data[name], key)
+        elif dataclasses.is_dataclass(tp):
             if not isinstance(data[name], Mapping):
                 raise ConfigError(f"{key} must be a table", fix=f"write it as [{key}] with keys below it")
             kwargs[name] = _build(tp, data[name], f"{key}.")
@@ -310,6 +323,17 @@ def _build(cls: Any, data: Mapping[str, Any], prefix: str) -> Any:
                 tp = next(a for a in tp.__args__ if a is not type(None))
             kwargs[name] = _coerce(key, data[name], tp)
     return cls(**kwargs)
+
+
+def _build_table(cls: Any, data: Any, key: str) -> dict[str, Any]:
+    if not isinstance(data, Mapping) or not all(isinstance(v, Mapping) for v in data.values()):
+        raise ConfigError(f"{key} must be a table of tables", fix=f'write each entry as [{key}."<id or name>"]')
+    out = {}
+    for sub, value in data.items():
+        if not str(sub).strip():
+            raise ConfigError(f"{key} has an entry with an empty name", fix=f'write it as [{key}."<id or name>"]')
+        out[str(sub)] = _build(cls, value, f'{key}."{sub}".')
+    return out
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,30 @@ def test_bad_values_name_the_key_and_the_fix(tmp_path: Path, text: str, key: str
     assert err.value.fix
 
 
+def test_devices_add_aliases_and_areas(tmp_path: Path):
+    cfg = tmp_path / "edge.toml"
+    cfg.write_text('[devices."sim_kitchen_light"]\naliases = ["Cooking Light"]\narea = "Kitchen"\n[devices.EcoBee]\nname = "Thermostat"\n')
+    s = load_settings(cfg)
+    assert s.devices["sim_kitchen_light"].aliases == ("cooking light",) and s.devices["sim_kitchen_light"].area == "Kitchen"
+    assert s.devices["EcoBee"].name == "Thermostat" and s.devices["EcoBee"].aliases == ()
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('[devices]\nlamp = "x"\n', "devices"),
+        ('[devices.lamp]\naliases = "big lamp"\n', 'devices."lamp".aliases'),
+        ('[devices.lamp]\nroom = "den"\n', 'devices."lamp".room'),
+    ],
+)
+def test_bad_device_entries_name_the_key(tmp_path: Path, text: str, key: str):
+    cfg = tmp_path / "edge.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg)
+    assert key in err.value.message and err.value.fix
+
+
 def test_corrupt_toml_is_a_config_error(tmp_path: Path):
     cfg = tmp_path / "edge.toml"
     cfg.write_bytes(b"[mqtt\nhost = \x00\xff")

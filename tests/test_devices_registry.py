@@ -137,6 +137,13 @@ def test_overrides_rename_and_move_entities() -> None:
     assert reg.get("k").name == "Kitchen Light"  # type: ignore[union-attr]
 
 
+def test_an_override_may_name_the_entity_instead_of_its_unique_id() -> None:
+    reg = Registry()
+    reg.set_overrides({"KITCHEN LIGHT": Override(aliases=("cooking light",))})
+    reg.add(make("k", KITCHEN))
+    assert reg.get("k").aliases == ("cooking light",)  # type: ignore[union-attr]
+
+
 def test_concurrent_writers_and_readers() -> None:
     reg = Registry()
     errors: list[BaseException] = []

@@ -219,13 +219,14 @@ class Registry:
     # --- overrides -----------------------------------------------------------------------------
 
     def set_overrides(self, overrides: Mapping[str, Override]) -> None:
-        """Replace the local overrides (keyed by unique_id); they apply to present and future entities."""
+        """Replace the local overrides, keyed by unique_id or by the name discovery gives the entity
+        (case does not matter); they apply to present and future entities."""
         with self._lock:
-            self._overrides = dict(overrides)
+            self._overrides = {k.casefold(): v for k, v in overrides.items()}
             self._entities = {uid: self._apply_override(e) for uid, e in self._discovered.items()}
 
     def _apply_override(self, entity: Entity) -> Entity:
-        override = self._overrides.get(entity.unique_id)
+        override = self._overrides.get(entity.unique_id.casefold()) or self._overrides.get(entity.name.casefold())
         if override is None:
             return entity
         aliases = tuple(dict.fromkeys((*entity.aliases, *override.aliases)))

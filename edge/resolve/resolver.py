@@ -204,6 +204,8 @@ class _Request:
         self.said_area = _area_said(nlu, self.area, ctx.speaker_area)
         self.speaker_area = area_id(ctx.speaker_area)
         self.plural = room_wide or not nlu.text or bool(_PLURAL.search(nlu.text))
+        if not self.said and not self.kind_given and self.said_area:
+            self.plural = True  # "turn off the living room": the whole room
         self.everywhere = bool(nlu.text) and bool(_ALL.search(nlu.text)) and not self.said_area
 
     def pool(self) -> list[NamedDevice]:

@@ -63,12 +63,18 @@ def respond(
     now = now or dt.datetime.now()
     if outcome is Outcome.NO_SPEECH:
         return "Sorry, I didn't hear a command."
+    if outcome is Outcome.NOT_UNDERSTOOD and nlu is not None and nlu.source == "model":
+        return "Sorry, I can't help with that."  # the NLU model judged it out of domain
     if outcome is Outcome.NOT_UNDERSTOOD or nlu is None:
         return "Sorry, I didn't understand that."
     if outcome is Outcome.NO_DEVICE:
         missing = resolution.missing if resolution else ""
         if resolution and resolution.reason == "nothing of that kind in the area":
             return f"There are no {missing}."
+        if resolution and resolution.ambiguous and len(resolution.candidates) >= 2:
+            from edge.pipeline.dialog import clarify_question  # the question the voice loop asks
+
+            return "Which one? " + clarify_question(resolution.candidates)
         return (
             f"I couldn't find a device called {missing}."
             if missing and missing != "that"
