@@ -191,6 +191,24 @@ class LearningSettings:
     mine_every_h: float = 0.0  # hub: mine every N hours instead of nightly; 0 = off
     min_support: int = 2  # rephrase chains needed before a rewrite is shipped
     min_confidence: float = 0.5  # least absorption probability of a shipped rewrite
+    on_device: bool = True  # speaker: learn from its own turns (rephrases, "no, that's wrong", rewrites, teaching)
+    rephrase_window_s: float = 30.0  # a similar request this soon after one that went wrong is its rephrase
+    negative_window_s: float = 10.0  # a bare "no" this soon after an answer marks that turn wrong
+    check_back_rate: float = 0.0  # share of done turns that end with "Did I get that right?"; 0 = never
+    rewrite: bool = True  # rewrite before NLU: taught phrases, the hub's table, online retrieval
+    rewrite_online: bool = True  # online retrieval over utterances that worked (global + personal layers)
+    rewrite_embed: bool = True  # retrieval and rephrase detection also compare meaning (the NLU encoder), not only words
+    rewrite_confident: float = 0.8  # NLU confidence of a request that works: never rewritten
+    rewrite_min_similarity: float = 0.72  # least similarity of a retrieved neighbour
+    personal_db: str = ""  # speaker: this home's utterances that worked and taught phrases; empty = <state dir>/personal.db
+    ground_truth: str = ""  # speaker: NLU training examples from rephrases (JSONL); empty = <state dir>/nlu-feedback.jsonl
+
+    def personal_db_path(self) -> Path:
+        return Path(self.personal_db).expanduser() if self.personal_db else default_state_dir() / "personal.db"
+
+    def ground_truth_path(self) -> Path:
+        return Path(self.ground_truth).expanduser() if self.ground_truth else default_state_dir() / "nlu-feedback.jsonl"
+
 
     def outbox_path(self) -> Path:
         return Path(self.outbox).expanduser() if self.outbox else default_state_dir() / "outbox.db"
@@ -248,6 +266,11 @@ _RANGES: dict[str, tuple[float, float]] = {
     "learning.mine_every_h": (0.0, 24.0 * 30),
     "learning.min_support": (1, 1_000_000),
     "learning.min_confidence": (0.0, 1.0),
+    "learning.rephrase_window_s": (1.0, 600.0),
+    "learning.negative_window_s": (1.0, 120.0),
+    "learning.check_back_rate": (0.0, 1.0),
+    "learning.rewrite_confident": (0.0, 1.0),
+    "learning.rewrite_min_similarity": (0.0, 1.0),
     "dialog.followup_timeout_s": (1.0, 30.0),
     "barge_in.wake_threshold": (0.0, 1.0),
 }

@@ -114,8 +114,10 @@ class TurnProcessor:
         dialog: DialogSettings | None = None,
         skills: Any | None = None,  # edge.skills.LocalSkills: timers, time, date
         observer: LoopObserver | None = None,  # told after ASR and after NLU
+        learning: Any | None = None,  # edge.learning.loop.LearningLoop: rewrites before NLU, teaching, feedback
     ) -> None:
         self._asr = transcriber
+        self.learning = learning
         self._skills = skills
         self._observer = observer or LoopObserver()
         self._nlu = matcher
@@ -216,9 +218,17 @@ class TurnProcessor:
         ask: bool = False,  # the caller listens for an answer (audio); text (``edge nlu``) cannot answer back
     ) -> Turn:
         t0 = time.perf_counter()
-        nlu = self._interpret(text, alternatives)
+        step = None
+        if self.learning is not None:  # taught phrases, the hub's table, online retrieval (edge.rewrite)
+            step = self.learning.before_nlu(turn, text, lambda t: self._probe(t, alternatives if t == text else (), entities))
+            nlu = step.nlu
+            turn = dataclasses.replace(turn, rewrite=step.rewrite)
+        else:
+            nlu = self._interpret(text, alternatives)
         turn = dataclasses.replace(turn, nlu=nlu).with_timing(nlu=(time.perf_counter() - t0) * 1000)
         self._observer.understood(turn)
+        if step is not None and step.reply is not None:  # "when I say ...", "forget that", "no, that's wrong"
+            return dataclasses.replace(turn, outcome=Outcome.ANSWERED, response=ResponseResult(text=step.reply))
         if self._skills is not None and self._skills.handles(nlu.intent):
             outcome, answer = self._skills.answer(nlu)
             return dataclasses.replace(turn, outcome=outcome, response=ResponseResult(text=answer))
@@ -240,6 +250,19 @@ class TurnProcessor:
             options = resolution.candidates[:2]
             return self._ask(turn, dlg.Ask.CLARIFY, dlg.clarify_question(options), nlu, resolution, options)
         return self._carry_out(turn, nlu, resolution, ended=ended, act=act, ask=ask)
+
+    def _probe(self, text: str, alternatives: Sequence[str], entities: list[Any]) -> Any:
+        """NLU and resolution without acting: would this text work here? (the rewriter's ``understand``)"""
+        from edge.rewrite import Understanding
+
+        nlu = self._interpret(text, alternatives)
+        if nlu.intent not in DEVICE_INTENTS:
+            return Understanding(nlu)
+        recent = self._recent if time.monotonic() < self._recent_until else ()
+        states = {e.unique_id: self._devices.registry.state(e.unique_id) for e in entities}
+        resolution = resolve(nlu, entities, self.area, recent, states)
+        found = resolution is not None and bool(resolution.entities or resolution.ambiguous)
+        return Understanding(nlu, found, tuple(e.unique_id for e in resolution.entities) if resolution else ())
 
     def _carry_out(
         self, turn: Turn, nlu: NluResult, resolution: Resolution | None, *, ended: float, act: bool, ask: bool
@@ -379,4 +402,6 @@ class TurnProcessor:
 
     def _finish(self, turn: Turn) -> Turn:
         text = respond(turn.outcome or Outcome.ERROR, turn.nlu, turn.resolution, turn.actions)
+        if self.learning is not None:  # "Did I get that right?" at [learning] check_back_rate
+            text = self.learning.annotate(turn, text)
         return dataclasses.replace(turn, response=ResponseResult(text=text))

@@ -1,0 +1,215 @@
+"""The personal layer: this home's own utterances that worked, and what the user taught, in SQLite.
+
+Learned on the device, never sent anywhere as such (the hub gets feedback
+events, not this file). Two tables:
+
+* ``utterances``: one row per normalised utterance said here, with the intent
+  and devices it got when it worked, and how often it worked or failed. The
+  rewriter retrieves over the ones that worked.
+* ``taught``: "when I say movie time, turn off the living room lights"
+  (phrase -> target), newest wins; ``forget_last`` deactivates the newest.
+
+Public API::
+
+    store = PersonalStore(path)            # ":memory:" for tests
+    store.record(text, intent, entities, success=True, ts=...)
+    store.examples()                        # list[PersonalExample], most successful first
+    store.teach(phrase, target, ts=...)     # Taught
+    store.taught_for(text)                  # Taught | None (exact, normalised)
+    store.forget_last()                     # Taught | None: the one undone
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.learning.errors import LearningError
+from edge.learning.table import normalize_utterance
+
+log = logging.getLogger("edge.rewrite")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS utterances (
+    norm      TEXT PRIMARY KEY,
+    text      TEXT NOT NULL,
+    intent    TEXT,
+    entities  TEXT NOT NULL DEFAULT '[]',
+    successes INTEGER NOT NULL DEFAULT 0,
+    failures  INTEGER NOT NULL DEFAULT 0,
+    last_ts   REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS taught (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    phrase     TEXT NOT NULL,
+    said       TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    active     INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS taught_phrase ON taught(phrase, active);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalExample:
+    text: str
+    intent: str
+    entities: tuple[str, ...]  # unique ids it acted on when it worked
+    successes: int
+    failures: int
+
+    @property
+    def success_rate(self) -> float:
+        total = self.successes + self.failures
+        return self.successes / total if total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Taught:
+    seq: int
+    phrase: str  # normalised
+    said: str  # the phrase as the user said it
+    target: str  # what it means: a request edge understands
+    created_at: float
+
+
+class PersonalStore:
+    """Safe to use from several threads (one connection, one lock)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise LearningError(
+                f"cannot open the personal rewrite store at {self.path}: {exc}",
+                fix="make the state dir writable, or set [learning] personal_db",
+            ) from exc
+        self._lock = threading.Lock()
+        self._version = 0  # bumped on every change: the rewriter re-embeds when it moves
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def _run(self, sql: str, args: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise LearningError(f"personal rewrite store {self.path}: {exc}", fix="check the disk") from exc
+
+    # -- utterances -------------------------------------------------------------------------
+    def record(self, text: str, intent: str | None, entities: tuple[str, ...] = (), *, success: bool,
+               ts: float | None = None) -> None:  # fmt: skip
+        """Count one turn of ``text``; a success also keeps its intent and devices."""
+        norm = normalize_utterance(text)
+        if not norm:
+            return
+        ts = time.time() if ts is None else ts
+        with self._lock:
+            if success and intent:
+                self._run(
+                    "INSERT INTO utterances (norm, text, intent, entities, successes, failures, last_ts) "
+                    "VALUES (?, ?, ?, ?, 1, 0, ?) ON CONFLICT(norm) DO UPDATE SET successes = successes + 1, "
+                    "intent = excluded.intent, entities = excluded.entities, text = excluded.text, last_ts = excluded.last_ts",
+                    (norm, text.strip(), intent, json.dumps(sorted(entities)), ts),
+                )
+            else:
+                self._run(
+                    "INSERT INTO utterances (norm, text, intent, successes, failures, last_ts) VALUES (?, ?, NULL, 0, 1, ?) "
+                    "ON CONFLICT(norm) DO UPDATE SET failures = failures + 1, last_ts = excluded.last_ts",
+                    (norm, text.strip(), ts),
+                )
+            self._version += 1
+
+    def demote(self, text: str) -> bool:
+        """One success of ``text`` turned out wrong (a rephrase or a "no" came later): count it as a failure."""
+        with self._lock:
+            cur = self._run(
+                "UPDATE utterances SET successes = successes - 1, failures = failures + 1 WHERE norm = ? AND successes > 0",
+                (normalize_utterance(text),),
+            )
+            self._version += 1
+        return cur.rowcount > 0
+
+    def examples(self, min_successes: int = 1) -> list[PersonalExample]:
+        """The utterances that worked here at least ``min_successes`` times, most successful first."""
+        with self._lock:
+            rows = self._run(
+                "SELECT text, intent, entities, successes, failures FROM utterances "
+                "WHERE successes >= ? AND intent IS NOT NULL ORDER BY successes DESC, norm",
+                (max(1, min_successes),),
+            ).fetchall()
+        return [PersonalExample(t, i, tuple(json.loads(e)), int(s), int(f)) for t, i, e, s, f in rows]
+
+    def stats(self, text: str) -> tuple[int, int]:
+        """(successes, failures) of one utterance here."""
+        with self._lock:
+            row = self._run("SELECT successes, failures FROM utterances WHERE norm = ?", (normalize_utterance(text),)).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    # -- teaching -----------------------------------------------------------------------------
+    def teach(self, phrase: str, target: str, *, ts: float | None = None) -> Taught:
+        norm = normalize_utterance(phrase)
+        if not norm or not target.strip():
+            raise LearningError(f"cannot teach {phrase!r} -> {target!r}", fix="say both the phrase and what it means")
+        ts = time.time() if ts is None else ts
+        with self._lock:
+            cur = self._run(
+                "INSERT INTO taught (phrase, said, target, created_at) VALUES (?, ?, ?, ?)", (norm, phrase.strip(), target.strip(), ts)
+            )
+            self._version += 1
+            seq = int(cur.lastrowid or 0)
+        log.info("taught %r -> %r", phrase, target)
+        return Taught(seq, norm, phrase.strip(), target.strip(), ts)
+
+    def taught_for(self, text: str) -> Taught | None:
+        """The newest active teaching for exactly this phrase (normalised)."""
+        with self._lock:
+            row = self._run(
+                "SELECT seq, phrase, said, target, created_at FROM taught WHERE phrase = ? AND active = 1 ORDER BY seq DESC LIMIT 1",
+                (normalize_utterance(text),),
+            ).fetchone()
+        return Taught(int(row[0]), row[1], row[2], row[3], float(row[4])) if row else None
+
+    def taught(self) -> list[Taught]:
+        """Every active teaching, newest first."""
+        with self._lock:
+            rows = self._run(
+                "SELECT seq, phrase, said, target, created_at FROM taught WHERE active = 1 ORDER BY seq DESC"
+            ).fetchall()
+        return [Taught(int(s), p, sd, t, float(c)) for s, p, sd, t, c in rows]
+
+    def forget_last(self) -> Taught | None:
+        """Undo the newest active teaching; the one undone, or None when there is none."""
+        with self._lock:
+            row = self._run(
+                "SELECT seq, phrase, said, target, created_at FROM taught WHERE active = 1 ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            self._run("UPDATE taught SET active = 0 WHERE seq = ?", (row[0],))
+            self._version += 1
+        log.info("forgot %r -> %r", row[2], row[3])
+        return Taught(int(row[0]), row[1], row[2], row[3], float(row[4]))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> PersonalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

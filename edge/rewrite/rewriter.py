@@ -1,0 +1,191 @@
+"""Rewrites before NLU: what the user taught, the hub's signed table, then online retrieval.
+
+Public API (used by ``edge.learning.loop``, the processor and the simulator)::
+
+    rewriter = Rewriter(table=subscriber.current, personal=PersonalStore(path), embed=None)
+    step = rewriter.rewrite(text, understand, asr=turn.asr)   # Rewritten
+    step.text, step.understanding.nlu, step.rewrite            # RewriteResult | None
+
+``understand(text) -> Understanding`` is the caller's NLU + entity resolution
+without acting (the processor's), so the rewriter can tell whether a request
+works here. The order, first that applies wins:
+
+1. **taught** (``PersonalStore.taught_for``): the user said what this phrase
+   means; always applied (score 1.0).
+2. The guard: a request that already works (an intent, NLU confidence >=
+   ``confident``, and a device when the intent needs one) is left alone.
+3. **table** (``RewriteTable.lookup``, the hub's signed table): applied when
+   its target works here.
+4. **global** / **personal** online retrieval, only when the request looks
+   defect-prone (``defect_prone``: low ASR confidence, NLU not confident or
+   not understood, no device): nearest neighbours among utterances that
+   worked (``RewriteTable.examples``; this home's own ``PersonalStore.examples``),
+   by cosine (the NLU encoder's ``embed`` averaged with character 3-grams,
+   3-grams alone without an encoder), at least ``min_similarity``; re-ranked
+   by how often the neighbour worked (``success_weight``), its support
+   (``support_weight``) and ``personal_bonus`` for this home's own; the best
+   one whose interpretation works here (its device exists) and keeps the
+   intent when the original had a confident-enough one (``keep_intent``).
+
+Never here: acting. Security-sensitive targets (unlock, open a garage door,
+disarm) come back like any other; the processor then asks for a
+confirmation (from audio) or refuses (text), never acts on a rewrite alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from edge.feedback.similarity import hashed_ngrams
+from edge.learning.table import RewriteTable, normalize_utterance
+from edge.rewrite.personal import PersonalStore
+from edge.turn import AsrResult, NluResult, RewriteResult
+
+log = logging.getLogger("edge.rewrite")
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """What NLU and entity resolution make of a text, without acting."""
+
+    nlu: NluResult
+    device_found: bool | None = None  # None: the intent needs no device; False: none matched
+    entities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteSettings:
+    enabled: bool = True  # all rewriting; False = NLU always gets the text as heard
+    online: bool = True  # retrieval (global + personal layers); the table and taught phrases still apply without it
+    confident: float = 0.8  # NLU confidence of a request that works (and is left alone)
+    asr_logprob_low: float = -0.8  # a transcript under this avg log-prob looks defect-prone
+    no_speech_high: float = 0.5
+    keep_intent: float = 0.5  # an original understood at least this confidently keeps its intent in a rewrite
+    min_similarity: float = 0.72  # least cosine of a neighbour
+    top_k: int = 5  # neighbours interpreted, best re-ranked first
+    success_weight: float = 0.1  # re-rank: + weight * (success_rate - 0.5)
+    support_weight: float = 0.02  # re-rank: + weight * log(1 + support)
+    personal_bonus: float = 0.05  # re-rank: this home's own utterance
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    text: str
+    intent: str
+    source: str  # "global" | "personal"
+    similarity: float
+    support: int
+    success_rate: float
+    score: float  # after re-ranking
+
+
+@dataclass(frozen=True, slots=True)
+class Rewritten:
+    text: str  # what NLU interpreted
+    understanding: Understanding  # of ``text``
+    rewrite: RewriteResult | None  # None: the text as heard
+
+
+class Rewriter:
+    def __init__(
+        self,
+        *,
+        table: Callable[[], RewriteTable | None] = lambda: None,
+        personal: PersonalStore | None = None,
+        embed: Embedder | None = None,
+        settings: RewriteSettings = RewriteSettings(),
+    ) -> None:
+        self._table = table
+        self.personal = personal
+        self.embed = embed
+        self.settings = settings
+        self._cache: dict[str, np.ndarray] = {}
+
+    # -- the guard ------------------------------------------------------------------------
+    def works(self, u: Understanding) -> bool:
+        """Understood confidently, with a device when it needs one: never rewritten."""
+        return u.nlu.intent is not None and u.nlu.confidence >= self.settings.confident and u.device_found is not False
+
+    def defect_prone(self, u: Understanding, asr: AsrResult | None = None) -> bool:
+        s = self.settings
+        weak_asr = asr is not None and (asr.avg_logprob < s.asr_logprob_low or asr.no_speech_prob >= s.no_speech_high)
+        return weak_asr or not self.works(u)
+
+    # -- the steps ------------------------------------------------------------------------
+    def rewrite(self, text: str, understand: Callable[[str], Understanding], *, asr: AsrResult | None = None) -> Rewritten:
+        s = self.settings
+        if s.enabled and self.personal is not None:
+            taught = self.personal.taught_for(text)
+            if taught is not None:
+                return self._rewritten(text, taught.target, understand(taught.target), "taught", 1.0)
+        first = understand(text)
+        if not s.enabled or self.works(first):
+            return Rewritten(text, first, None)
+        table = self._table()
+        hit = table.lookup(text) if table is not None else None
+        if hit is not None and normalize_utterance(hit.target) != normalize_utterance(text):
+            u = understand(hit.target)
+            if self.works(u):
+                return self._rewritten(text, hit.target, u, "table", hit.confidence, table.version if table else 0)
+            log.info("table rewrite %r -> %r does not work here", text, hit.target)
+        if not s.online or not self.defect_prone(first, asr):
+            return Rewritten(text, first, None)
+        keep = first.nlu.intent if first.nlu.intent is not None and first.nlu.confidence >= s.keep_intent else None
+        for n in self.neighbours(text, table):
+            if keep is not None and n.intent != keep:
+                continue
+            u = understand(n.text)
+            if self.works(u) and (keep is None or u.nlu.intent == keep):
+                return self._rewritten(text, n.text, u, n.source, n.similarity)
+        return Rewritten(text, first, None)
+
+    def _rewritten(self, original: str, target: str, u: Understanding, source: str, score: float, version: int = 0) -> Rewritten:
+        log.info("rewrote %r -> %r (%s, %.2f)", original, target, source, score)
+        return Rewritten(target, u, RewriteResult(original, target, source, round(float(score), 3), version))
+
+    # -- retrieval -------------------------------------------------------------------------
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            rows = hashed_ngrams(missing)
+            if self.embed is not None:
+                rows = np.concatenate([rows, np.asarray(self.embed(missing), dtype=np.float32)], axis=1) / math.sqrt(2.0)
+            if len(self._cache) + len(missing) > 20_000:
+                self._cache.clear()
+            self._cache.update(zip(missing, rows))
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+    def neighbours(self, text: str, table: RewriteTable | None = None) -> list[Neighbour]:
+        """Utterances that worked, most alike first after re-ranking, at most ``top_k``, at least ``min_similarity``."""
+        s = self.settings
+        pool: dict[str, tuple[str, str, int, float]] = {}  # normalised -> (text, intent, support, success_rate)
+        sources: dict[str, str] = {}
+        for e in table.examples if table is not None else ():
+            pool[normalize_utterance(e.text)] = (e.text, e.intent, e.support, e.success_rate)
+            sources[normalize_utterance(e.text)] = "global"
+        for p in self.personal.examples() if self.personal is not None else ():
+            pool[normalize_utterance(p.text)] = (p.text, p.intent, p.successes, p.success_rate)
+            sources[normalize_utterance(p.text)] = "personal"
+        pool.pop(normalize_utterance(text), None)
+        if not pool:
+            return []
+        keys = list(pool)
+        vectors = self._vectors([normalize_utterance(text), *keys])
+        sims = vectors[1:] @ vectors[0]
+        out = []
+        for key, sim in zip(keys, sims):
+            if sim < s.min_similarity:
+                continue
+            t, intent, support, rate = pool[key]
+            score = float(sim) + s.success_weight * (rate - 0.5) + s.support_weight * math.log1p(support)
+            score += s.personal_bonus if sources[key] == "personal" else 0.0
+            out.append(Neighbour(t, intent, sources[key], round(float(sim), 3), support, rate, round(score, 4)))
+        out.sort(key=lambda n: n.score, reverse=True)
+        return out[: s.top_k]
