@@ -376,8 +376,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sim)
 
     from edge.learning.cli import add_hub_parser
+    from edge.report.cli import add_report_parser
+    from edge.simulate.cli import add_simulate_parser
 
     add_hub_parser(sub, [common])
+    add_simulate_parser(sub, [common])
+    add_report_parser(sub, [common])
     return parser
 
 
