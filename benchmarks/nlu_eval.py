@@ -9,14 +9,21 @@ Sets (never trained on, see models/nlu/data.py for the declared splits):
          (held-out templates and device/area names)
   hwu64  HWU64 folds 9-10, smart-home intents mapped to Home Assistant's, the rest OOD
   slurp  SLURP devel, even slurp_id, mapped the same way (free phrasing)
+``--split dev`` measures the same on the dev split instead (6 % of the training pool, never
+trained on): the combination rule and its constants are chosen there, the eval sets only report.
 Data: ../shared/data/nlu (HWU64 CC BY 4.0, SLURP CC BY 4.0), home-assistant-intents (Apache-2.0).
 
-Usage: python benchmarks/nlu_eval.py [--limit N] [--threads 1]
+Calibration: expected calibration error (10 equal-width bins) of the model's top probability
+against argmax correctness (out-of-domain a class of its own), and of each system's
+``confidence`` against whether its answer (intent, or None for out-of-domain) is right.
+
+Usage: python benchmarks/nlu_eval.py [--split eval|dev] [--limit N] [--threads 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from pathlib import Path
@@ -26,14 +33,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import edge  # noqa: E402,F401  (privacy environment before onnxruntime)
 from benchmarks._common import pct  # noqa: E402
 from edge.nlu import TemplateMatcher, VocabularyEntry  # noqa: E402
-from edge.nlu.model import ARTIFACTS, MODEL_FILE, CombinedInterpreter, ModelInterpreter  # noqa: E402
-from edge.nlu.model import combine as combine_shipped  # noqa: E402
+from edge.nlu.model import ARTIFACTS, MODEL_FILE, CombinedInterpreter, ModelInterpreter, combine  # noqa: E402
 from edge.nlu.normalize import normalize_slot  # noqa: E402
 from edge.turn import NluResult  # noqa: E402
-from models.nlu.data import AREAS, NAMES, OOD, Example, all_examples  # noqa: E402
+from models.nlu.data import AREAS, NAMES, OOD, Example, all_examples, train_dev_split  # noqa: E402
 
-SYSTEMS = ("hassil", "model", "exact>model", "model>exact", "hassil>model")
-# exact>model   hassil's exact match first, else the model (a partial hassil match only if the model agrees): shipped
+SYSTEMS = ("hassil", "model", "combined", "combined-all", "combined-any", "exact>model", "model>exact", "hassil>model")
+# hassil        TemplateMatcher alone: an exact match, else a partial one (unknown device name)
+# combined      shipped (CombinedInterpreter): an exact match stands, unless it filled a wildcard slot and the model
+#               is >= OVERRIDE_P sure it is out of domain; else the model; a partial match only where the model
+#               agrees and also reads a device name (edge.nlu.model.combine)
+# combined-all  the same, the model checking every exact match, not only wildcard ones
+# combined-any  combined-all, and the model also overrules an exact match when it is that sure of another intent
+# exact>model   the previous rule: any exact match first, else the model (a partial match if the model agrees)
 # model>exact   the model first; hassil's exact match only where the model rejects
 # hassil>model  any hassil answer first (also partial matches with an unknown name), else the model
 # hwu64 / slurp annotate only these slots in a way comparable to ours
@@ -65,17 +77,26 @@ def _canon(key: str, value: Any) -> tuple[str, str]:
 
 
 def gold_slots(ex: Example) -> set[tuple[str, str]]:
+    """Normalised gold values; duration spans add up to one ``duration_s``, as the model's decoder and hassil do."""
     out = set()
+    seconds = 0
     for s, e, slot in ex.spans:
         key, value = normalize_slot(slot, ex.text[s:e])
-        out.add(_canon(key, value))
+        if key == "duration_s":
+            seconds += int(value)  # type: ignore[call-overload]
+        else:
+            out.add(_canon(key, value))
+    if seconds:
+        out.add(_canon("duration_s", seconds))
     return out
 
 
 def pred_slots(r: NluResult) -> set[tuple[str, str]]:
     slots = dict(r.slots)
     if r.source == "hassil":  # hassil's timer slots -> one duration
-        secs = sum(float(slots.pop(k, 0) or 0) * m for k, m in (("hours", 3600), ("minutes", 60), ("seconds", 1)))
+        units = (("hours", 3600), ("minutes", 60), ("seconds", 1),
+                 ("start_hours", 3600), ("start_minutes", 60), ("start_seconds", 1))
+        secs = sum(float(slots.pop(k, 0) or 0) * m for k, m in units)
         if secs:
             slots["duration_s"] = int(secs)
         if "volume_level" in slots:
@@ -91,19 +112,43 @@ def pred_slots(r: NluResult) -> set[tuple[str, str]]:
     return out
 
 
-def combine(order: str, h: NluResult, m: NluResult) -> NluResult:
-    if order == "exact>model":
-        return combine_shipped(h, m)
-    if order == "model>exact":
-        return m if m.intent is not None or h.confidence < 1.0 else h
-    if order == "hassil>model":
+def answer(name: str, exact: NluResult, wildcard: bool, partial: NluResult, m: NluResult) -> NluResult:
+    """One system's answer from hassil's exact match (and whether it filled a wildcard), its partial match and
+    the model's answer."""
+    h = exact if exact.intent is not None else partial
+    if name == "combined":
+        return exact if exact.intent is not None and not wildcard else combine(exact, m, partial)
+    if name == "combined-all":
+        return combine(exact, m, partial)
+    if name == "combined-any":
+        return combine(exact, m, partial, any_intent=True)
+    if name == "exact>model":
+        if exact.intent is not None:
+            return exact
+        return partial if m.intent is not None and partial.intent == m.intent else m
+    if name == "model>exact":
+        return m if m.intent is not None or exact.intent is None else exact
+    if name == "hassil>model":
         return h if h.intent is not None else m
-    return h if order == "hassil" else m
+    return h if name == "hassil" else m
+
+
+def ece(confidences: list[float], correct: list[bool], bins: int = 10) -> float:
+    """Expected calibration error: the mean |accuracy - confidence| over equal-width bins, weighted by size."""
+    total, n = 0.0, len(confidences)
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, c in enumerate(confidences) if lo < c <= hi or (b == 0 and c == 0.0)]
+        if idx:
+            acc = sum(correct[i] for i in idx) / len(idx)
+            conf = sum(confidences[i] for i in idx) / len(idx)
+            total += len(idx) / n * abs(acc - conf)
+    return total
 
 
 def evaluate(name: str, examples: list[Example], results: dict[str, list[NluResult]]) -> list[str]:
     rows = []
-    keys = SLOT_KEYS[name]
+    keys = SLOT_KEYS[name.removesuffix("-dev")]
     ind = [i for i, e in enumerate(examples) if e.intent != OOD]
     ood = [i for i, e in enumerate(examples) if e.intent == OOD]
     for system in SYSTEMS:
@@ -121,22 +166,30 @@ def evaluate(name: str, examples: list[Example], results: dict[str, list[NluResu
             fp += len(p - g)
             fn += len(g - p)
         f1 = 2 * tp / max(1, 2 * tp + fp + fn)
-        rows.append(f"{name:6} {system:13} {len(ind):6} {100 * acc:8.1f} {100 * frej:9.1f} {len(ood):6} "
-                    f"{100 * orej:8.1f} {100 * f1:8.1f}")
+        gold = [None if e.intent == OOD else e.intent for e in examples]
+        cal = ece([r.confidence for r in res], [r.intent == g for r, g in zip(res, gold)])
+        rows.append(f"{name:9} {system:13} {len(ind):6} {100 * acc:8.1f} {100 * frej:9.1f} {len(ood):6} "
+                    f"{100 * orej:8.1f} {100 * f1:8.1f} {100 * cal:6.1f}")
     return rows
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--split", choices=("eval", "dev"), default="eval", help="dev: where the combination is chosen")
     ap.add_argument("--limit", type=int, default=0, help="at most N sentences per set")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--artifacts", type=Path, default=ARTIFACTS)
     args = ap.parse_args()
 
     sets: dict[str, list[Example]] = {}
-    for e in all_examples():
-        if e.fold == "eval":
-            sets.setdefault(e.source, []).append(e)
+    examples_all = all_examples()
+    if args.split == "dev":
+        for e in train_dev_split(examples_all, random.Random(13))[1]:  # the seed models.nlu.train uses
+            sets.setdefault(f"{e.source}-dev", []).append(e)
+    else:
+        for e in examples_all:
+            if e.fold == "eval":
+                sets.setdefault(e.source, []).append(e)
     if args.limit:
         sets = {k: v[: args.limit] for k, v in sets.items()}
 
@@ -147,23 +200,32 @@ def main() -> int:
     rss1 = rss_mb()
     combined = CombinedInterpreter(matcher, model)
 
-    lat: dict[str, list[float]] = {"hassil": [], "model": [], "exact>model (combined)": []}
-    out = ["set    system          in-dom  acc %  f-rej %    ood  rej %   slotF1"]
+    lat: dict[str, list[float]] = {"hassil": [], "model": [], "combined (as the loop runs it)": []}
+    model_conf: list[float] = []
+    model_right: list[bool] = []
+    out = ["set       system        in-dom    acc %  f-rej %    ood    rej %   slotF1  ECE %"]
     for name, examples in sets.items():
         results: dict[str, list[NluResult]] = {s: [] for s in SYSTEMS}
         for ex in examples:
             t0 = time.perf_counter()
-            h = matcher.interpret(ex.text)
+            exact, wildcard = matcher.match_detail(ex.text)
+            partial = matcher.partial(ex.text) if exact.intent is None else exact
             t1 = time.perf_counter()
-            m = model.interpret(ex.text)
+            pred = model.predict(ex.text)
+            m = model.result(pred)
             t2 = time.perf_counter()
-            combined.interpret(ex.text)
+            shipped = combined.interpret(ex.text)
             t3 = time.perf_counter()
             lat["hassil"].append((t1 - t0) * 1000)
             lat["model"].append((t2 - t1) * 1000)
-            lat["exact>model (combined)"].append((t3 - t2) * 1000)
+            lat["combined (as the loop runs it)"].append((t3 - t2) * 1000)
             for s in SYSTEMS:
-                results[s].append(combine(s, h, m))
+                results[s].append(answer(s, exact, wildcard, partial, m))
+            if shipped != results["combined"][-1]:
+                raise SystemExit(f"CombinedInterpreter and combine() disagree on {ex.text!r}")
+            top = int(pred.probs.argmax())
+            model_conf.append(float(pred.probs[top]))
+            model_right.append(model.intents[top] == ex.intent)
         out.extend(evaluate(name, examples, results))
     print("\n".join(out))
     print()
@@ -173,7 +235,9 @@ def main() -> int:
     tok = (args.artifacts / "tokenizer.json").stat().st_size / 1e6
     print(f"model size {size:.1f} MB (+ tokenizer {tok:.1f} MB); RSS added by loading {rss1 - rss0:.0f} MB, "
           f"after the run {rss_mb() - rss0:.0f} MB; threads {args.threads}")
-    print(f"rejection threshold {model.threshold:.3f}, temperature {model.temperature:.2f}")
+    print(f"rejection threshold {model.threshold:.3f}, temperature {model.temperature:.2f}, "
+          f"override p {combined.override_p:.2f}; model ECE over all sets (top probability vs argmax, "
+          f"n={len(model_conf)}): {100 * ece(model_conf, model_right):.1f} %")
     return 0
 
 

@@ -156,6 +156,7 @@ def nlu_json(turn: Turn, acted: bool) -> dict[str, Any]:
         "intent": turn.nlu.intent if turn.nlu else None,
         "confidence": turn.nlu.confidence if turn.nlu else 0.0,
         "slots": dict(turn.nlu.slots) if turn.nlu else {},
+        "nbest": [[intent, round(p, 4)] for intent, p in turn.nlu.nbest] if turn.nlu else [],  # the model's, best first
         "entities": [
             {"unique_id": e.unique_id, "name": e.name, "area": e.area, "score": e.score} for e in turn.resolution.entities
         ]

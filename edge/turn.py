@@ -82,6 +82,9 @@ class NluResult:
     slots: Mapping[str, Any] = field(default_factory=dict)
     unmatched: Mapping[str, str] = field(default_factory=dict)  # slot -> words no list value matched
     source: str = "hassil"
+    # the model's most probable intents with calibrated probabilities, best first (None: out of domain);
+    # empty without the model (``[nlu] engine = "templates"``)
+    nbest: tuple[tuple[str | None, float], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +94,7 @@ class NluResult:
             "slots": dict(self.slots),
             "unmatched": dict(self.unmatched),
             "source": self.source,
+            "nbest": [[i, p] for i, p in self.nbest],
         }
 
     @classmethod
@@ -102,6 +106,7 @@ class NluResult:
             slots=dict(d.get("slots", {})),
             unmatched=dict(d.get("unmatched", {})),
             source=str(d.get("source", "hassil")),
+            nbest=tuple((i, float(p)) for i, p in d.get("nbest", ())),
         )
 
 

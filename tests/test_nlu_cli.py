@@ -33,11 +33,11 @@ CASES = {
 }
 
 
-def run_nlu(broker, tmp_path: Path, *args: str) -> list[dict]:
+def run_nlu(broker, tmp_path: Path, *args: str, config: str = "") -> list[dict]:
     cfg = tmp_path / "edge.toml"
     cfg.write_text(
         f'[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\nconfirm_timeout_s = 3.0\n'
-        f'registry = "{tmp_path / "devices.json"}"\n'
+        f'registry = "{tmp_path / "devices.json"}"\n{config}'
     )
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.run(
@@ -79,3 +79,19 @@ def test_without_act_nothing_is_sent(broker, house, tmp_path):
     assert r["actions"] and r["actions"][0]["payload"] == "ON"
     assert "outcome" not in r
     assert house.received("sim_porch_light") == before
+
+
+def test_free_phrasing_acts_and_out_of_domain_does_nothing(broker, house, tmp_path):
+    """The model behind the templates, as `edge nlu` runs it: paraphrases act, chatter is declined."""
+    before = list(house.received("sim_kitchen_light"))
+    texts = ("it's too dark in here", "kill the lights in the bedroom", "what's the capital of france", "play poker with me")
+    dark, kill, *chatter = run_nlu(broker, tmp_path, "--act", *texts, config='[speaker]\narea = "Kitchen"\n')
+    assert (dark["intent"], dark["outcome"]) == ("HassTurnOn", "done"), dark
+    assert [e["unique_id"] for e in dark["entities"]] == ["sim_kitchen_light"], dark  # the room's light, nothing else
+    assert dark["nbest"][0] == ["HassTurnOn", round(dark["confidence"], 4)]
+    assert house.received("sim_kitchen_light") != before
+    assert (kill["intent"], kill["outcome"], kill["slots"].get("area")) == ("HassTurnOff", "done", "bedroom"), kill
+    for r in chatter:
+        assert r["intent"] is None and r["outcome"] == "not_understood", r
+        assert r["actions"] == [] and r["entities"] == [] and r["response"] == "Sorry, I can't help with that."
+        assert r["nbest"][0][0] is None  # out of domain, as the model ranks it

@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge.nlu.model import ARTIFACTS, MODEL_FILE, Span, decode_bio, rejects, spans_to_slots
+from edge.nlu.model import (
+    ARTIFACTS, MODEL_FILE, OVERRIDE_P, Span, combine, decode_bio, needs_partial, rejects, spans_to_slots,
+)
 from edge.nlu.normalize import infer_domain, parse_color, parse_duration_s, parse_number, parse_percentage
+from edge.turn import NluResult
 
 HAVE_ARTIFACT = (ARTIFACTS / MODEL_FILE).is_file()
 needs_artifact = pytest.mark.skipif(not HAVE_ARTIFACT, reason=f"no NLU artifact in {ARTIFACTS} (make train-nlu)")
@@ -58,6 +61,7 @@ def test_domain_from_device_noun():
     assert infer_domain("the desk lamp") == "light"
     assert infer_domain("garage door") == "cover"
     assert infer_domain("what time is it") is None
+    assert infer_domain("it's too dark in here") == "light"  # not every device in the room
 
 
 # -- slot decoding -----------------------------------------------------------------------------------------
@@ -98,6 +102,57 @@ def test_rejection_rules():
     assert rejects(np.array([0.1, 0.1, 0.8]), ood, 0.4)  # the OOD class wins
     assert rejects(np.array([0.35, 0.33, 0.32]), ood, 0.4)  # nothing confident enough
     assert not rejects(np.array([0.9, 0.05, 0.05]), ood, 0.4)
+
+
+# -- combining hassil and the model (pure rule) -------------------------------------------------------------
+
+def _exact(intent, **slots):
+    return NluResult(text="t", intent=intent, confidence=1.0, slots=slots, source="hassil")
+
+
+def _model(intent, p, **slots):
+    return NluResult(text="t", intent=intent, confidence=p, slots=slots, source="model", nbest=((intent, p),))
+
+
+def _partial(intent, name, **slots):
+    return NluResult(text="t", intent=intent, confidence=0.5, slots=slots, unmatched={"name": name}, source="hassil")
+
+
+def test_exact_match_stands_and_carries_the_model_nbest():
+    exact = _exact("HassListAddItem", item="milk")
+    agree = combine(exact, _model("HassListAddItem", 0.99))
+    assert agree.source == "hassil" and agree.slots == {"item": "milk"} and agree.nbest == (("HassListAddItem", 0.99),)
+    assert combine(exact, _model("HassShoppingListAddItem", 0.999)).source == "hassil"  # another intent: hassil
+    sure = combine(exact, _model("HassShoppingListAddItem", OVERRIDE_P), any_intent=True)  # measured variant
+    assert sure.source == "model" and sure.intent == "HassShoppingListAddItem"
+
+
+def test_a_confident_out_of_domain_verdict_overrules_an_exact_match():
+    """ "play poker with me" fits a media template; the model is sure it is chatter."""
+    assert combine(_exact("HassMediaSearchAndPlay"), _model(None, OVERRIDE_P)).intent is None
+    assert combine(_exact("HassMediaSearchAndPlay"), _model(None, OVERRIDE_P - 0.01)).intent == "HassMediaSearchAndPlay"
+
+
+def test_without_an_exact_match_the_model_decides_and_rejects():
+    none = _exact(None)
+    assert combine(none, _model(None, 0.99), _partial("HassGetState", "capital of france")).intent is None
+    assert combine(none, _model("HassTurnOff", 0.93, area="den")).slots == {"area": "den"}
+
+
+def test_partial_match_only_where_the_model_also_reads_that_device_name():
+    none = _exact(None)
+    # "turn on the flux capacitor": both read a device; hassil's unknown name lets the resolver say so
+    model = _model("HassTurnOn", 0.99, name="flux")
+    assert needs_partial(none, model)
+    r = combine(none, model, _partial("HassTurnOn", "flux capacitor"))
+    assert r.source == "hassil" and r.unmatched == {"name": "flux capacitor"} and r.nbest == model.nbest
+    # "it's too dark in here": hassil's "name" is only the words its template did not cover
+    model = _model("HassTurnOn", 0.97, domain="light")
+    assert not needs_partial(none, model)
+    assert combine(none, model, _partial("HassTurnOn", "it's too dark")) is model
+    # another intent, or another name: the model
+    assert combine(none, _model("HassTurnOff", 0.9, name="flux"), _partial("HassTurnOn", "flux")).source == "model"
+    assert combine(none, _model("HassTurnOn", 0.9, name="the lamp"), _partial("HassTurnOn", "the tv")).source == "model"
 
 
 # -- tokenisation (the training labels and the runtime share the artifact's tokenizer) ---------------------
@@ -201,6 +256,65 @@ def test_embeddings_pool_the_same_with_or_without_padding(model):
     single = np.stack([model.embed([t])[0] for t in texts])
     np.testing.assert_allclose(batch, single, atol=2e-2)
     assert batch[0] @ batch[1] > batch[0] @ batch[2]
+
+
+def _home():
+    from edge.devices import Entity
+
+    return [Entity(uid, name, domain, area) for uid, name, domain, area in (
+        ("kitchen_light", "Kitchen Light", "light", "Kitchen"), ("coffee", "Coffee Maker", "switch", "Kitchen"),
+        ("back_door", "Back Door", "lock", "Kitchen"), ("den_lamp", "Den Lamp", "light", "Den"),
+        ("den_fan", "Den Fan", "fan", "Den"),
+    )]
+
+
+@pytest.fixture(scope="module")
+def loop_nlu(model):
+    """The interpreter the loop builds (``[nlu] engine = "combined"``), with this home's vocabulary."""
+    from edge.config import NluSettings
+    from edge.nlu.factory import build_interpreter
+    from edge.pipeline.processor import vocabulary_of
+
+    nlu = build_interpreter(NluSettings())
+    nlu.set_vocabulary(vocabulary_of(_home()))
+    return nlu
+
+
+@needs_artifact
+@pytest.mark.slow
+@pytest.mark.parametrize("text, intent, devices", [
+    ("it's too dark in here", "HassTurnOn", ["kitchen_light"]),  # the lights of the speaker's room, not the lock
+    ("kill the lights in the den", "HassTurnOff", ["den_lamp"]),
+    ("turn on the kitchen light", "HassTurnOn", ["kitchen_light"]),  # templates, exactly
+])
+def test_the_loop_interpreter_understands_paraphrases_and_finds_the_devices(loop_nlu, text, intent, devices):
+    from edge.resolve import resolve
+
+    r = loop_nlu.interpret(text, area="Kitchen")
+    assert r.intent == intent, (text, r)
+    if r.source == "model":
+        assert r.nbest[0] == (intent, r.confidence)
+    resolution = resolve(r, _home(), "Kitchen")
+    assert resolution is not None and [e.unique_id for e in resolution.entities] == devices, (text, r, resolution)
+
+
+@needs_artifact
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["what's the capital of france", "play poker with me", "tell me a joke"])
+def test_the_loop_interpreter_rejects_out_of_domain(loop_nlu, text):
+    from edge.respond.templates import respond
+    from edge.turn import Outcome
+
+    r = loop_nlu.interpret(text, area="Kitchen")
+    assert r.intent is None and r.source == "model", (text, r)
+    assert respond(Outcome.NOT_UNDERSTOOD, r) == "Sorry, I can't help with that."
+
+
+@needs_artifact
+@pytest.mark.slow
+def test_an_unknown_device_stays_unknown(loop_nlu):
+    r = loop_nlu.interpret("turn on the flux capacitor", area="Kitchen")
+    assert r.intent == "HassTurnOn" and r.unmatched == {"name": "flux capacitor"}
 
 
 @needs_artifact

@@ -61,3 +61,16 @@ def test_vocabulary_can_change():
 def test_normalize_keeps_percent_and_decimals():
     assert normalize_text("Set it to 50%, please!") == "Set it to 50% please"
     assert normalize_text("to 21.5 degrees.") == "to 21.5 degrees"
+
+
+def test_exact_and_partial_matching_apart(matcher):
+    exact, wildcard = matcher.match_detail("turn on the kitchen light")
+    assert exact.intent == "HassTurnOn" and exact.confidence == 1.0 and not wildcard
+    assert matcher.match("turn on the garage light").intent is None  # no exact match ...
+    assert matcher.partial("turn on the garage light").unmatched == {"name": "garage light"}  # ... a partial one
+
+
+def test_a_wildcard_match_says_so(matcher):
+    """ "play {search_query}" fits any words: the combined interpreter lets the model check these."""
+    exact, wildcard = matcher.match_detail("play poker with me")
+    assert exact.intent == "HassMediaSearchAndPlay" and wildcard

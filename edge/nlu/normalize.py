@@ -126,7 +126,8 @@ def parse_color(text: str) -> str | None:
 
 
 _DOMAINS = [
-    (r"\b(lights?|lamps?|bulbs?|chandeliers?|sconces?|spotlights?|led|leds|lighting)\b", "light"),
+    (r"\b(lights?|lamps?|bulbs?|chandeliers?|sconces?|spotlights?|led|leds|lighting|dark|darker|bright|brighter)\b",
+     "light"),  # "it's too dark in here" asks for light, not for everything in the room
     (r"\b(fans?|air purifiers?)\b", "fan"),
     (r"\b(blinds?|curtains?|shades?|shutters?|awnings?|garage doors?|gates?|windows?)\b", "cover"),
     (r"\b(tv|television|speakers?|sonos|radio|stereo|soundbar|chromecast|music)\b", "media_player"),

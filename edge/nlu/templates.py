@@ -77,16 +77,31 @@ class TemplateMatcher:
             self._lists = lists
 
     def interpret(self, text: str, *, area: str = "") -> NluResult:
-        from hassil import recognize_best
+        """An exact template match (confidence 1.0), else a partial one (0.5, see ``partial``), else none."""
+        result = self.match(text, area=area)
+        if result.intent is not None or not normalize_text(text):
+            return result
+        return self.partial(text, area=area)
 
-        clean = normalize_text(text)
+    def _context(self, text: str, area: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
         with self._lock:
             lists = self._lists
         # Home Assistant's "here" templates ("turn on the lights", "what's the temperature") need an
         # area in the context; without a configured speaker area they match with no area slot.
-        context = {"area": area_id(area) if area else _NO_AREA}
+        return normalize_text(text), lists, {"area": area_id(area) if area else _NO_AREA}
+
+    def match(self, text: str, *, area: str = "") -> NluResult:
+        """An exact template match over the registry's names and areas (confidence 1.0), or intent None."""
+        return self.match_detail(text, area=area)[0]
+
+    def match_detail(self, text: str, *, area: str = "") -> tuple[NluResult, bool]:
+        """``match``, and whether a wildcard slot took some of the words ("play {search_query}"):
+        such a template fits any words there, chatter included ("play poker with me")."""
+        from hassil import recognize_best
+
+        clean, lists, context = self._context(text, area)
         if not clean:
-            return NluResult(text=text, intent=None, confidence=0.0, source="hassil")
+            return NluResult(text=text, intent=None, confidence=0.0, source="hassil"), False
         result = recognize_best(
             clean,
             self._intents,
@@ -99,10 +114,12 @@ class TemplateMatcher:
             slots = {k: _slot_value(v.value) for k, v in result.entities.items() if v.value != _NO_AREA}
             if "domain" in result.context and "domain" not in slots:
                 slots["domain"] = result.context["domain"]
-            return NluResult(text=clean, intent=result.intent.name, confidence=1.0, slots=slots, source="hassil")
-        return self._unmatched(text, clean, lists, context)
+            wildcard = any(e.is_wildcard for e in result.entities.values())
+            exact = NluResult(text=clean, intent=result.intent.name, confidence=1.0, slots=slots, source="hassil")
+            return exact, wildcard
+        return NluResult(text=clean, intent=None, confidence=0.0, source="hassil"), False
 
-    def _unmatched(self, text: str, clean: str, lists: dict[str, Any], context: dict[str, Any] | None) -> NluResult:
+    def partial(self, text: str, *, area: str = "") -> NluResult:
         """No full match: did the sentence ask for a device we don't have?
 
         Among the template matches that leave a ``name`` unmatched, keep those that
@@ -112,6 +129,7 @@ class TemplateMatcher:
         """
         from hassil import recognize_all
 
+        clean, lists, context = self._context(text, area)
         best: tuple[tuple[int, int], Any, str] | None = None
         for result in recognize_all(
             clean, self._intents, slot_lists=lists, intent_context=context, language=self.language,

@@ -392,6 +392,22 @@ def all_examples(seed: int = 13) -> list[Example]:
     return generate(seed=seed) + hwu64() + slurp()
 
 
+DEV_FRACTION = 0.06
+
+
+def train_dev_split(examples: list[Example], rng: random.Random) -> tuple[list[Example], list[Example]]:
+    """The train fold, shuffled by ``rng``, as (train, dev): dev is the first ``DEV_FRACTION``.
+
+    The dev split is never trained on; training fits temperature and threshold on it, and
+    the benchmark's ``--split dev`` chooses how hassil and the model are combined on it
+    (``random.Random(seed)`` fresh, as ``models.nlu.train`` uses it, gives the same split).
+    """
+    pool = [e for e in examples if e.fold == "train"]
+    rng.shuffle(pool)
+    n_dev = int(DEV_FRACTION * len(pool))
+    return pool[n_dev:], pool[:n_dev]
+
+
 if __name__ == "__main__":
     import collections
 

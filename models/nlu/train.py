@@ -22,7 +22,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import numpy as np  # noqa: E402
 
-from models.nlu.data import OOD, SLOTS, Example, all_examples  # noqa: E402
+from models.nlu.data import OOD, SLOTS, Example, all_examples, train_dev_split  # noqa: E402
 
 ART = Path(__file__).resolve().parent / "artifacts"
 
@@ -164,10 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(args.seed)
 
     examples = all_examples(seed=args.seed)
-    pool = [e for e in examples if e.fold == "train"]
-    rng.shuffle(pool)
-    n_dev = int(0.06 * len(pool))
-    dev, train = pool[:n_dev], pool[n_dev:]
+    train, dev = train_dev_split(examples, rng)
     # real free phrasing is rarer than generated: show it three times
     real = [e for e in train if e.source != "gen" and e.intent != OOD]
     train = train + real + real
