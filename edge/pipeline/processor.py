@@ -25,6 +25,7 @@ from edge.pipeline.events import LoopObserver
 from edge.pipeline.front import CapturedCommand
 from edge.resolve import DEVICE_INTENTS, QUESTION_INTENTS, resolve
 from edge.resolve.actions import NoAction, is_sensitive, plan_action
+from edge.resolve.spans import device_request, fill_levels
 from edge.respond import respond
 from edge.respond.answers import answer_state
 from edge.turn import (
@@ -130,6 +131,7 @@ class TurnProcessor:
         self._recent: tuple[str, ...] = ()  # devices the last turn was about ("close it")
         self._recent_until = 0.0
         self._asr_vocabulary: list[str] = []
+        self._entities: list[Any] = []  # this turn's registry snapshot
         self.dialog_settings = dialog or DialogSettings()
         self.dialog = dlg.Dialog()  # the question asked back, waiting for its answer
 
@@ -151,6 +153,7 @@ class TurnProcessor:
         so the ASR bias, the NLU lists and the resolution all see the same devices."""
         entities = list(self._devices.registry.entities())
         self._refresh_vocabulary(entities)
+        self._entities = entities
         return entities
 
     def _guarded(self, turn: Turn, run: Callable[[], Turn]) -> Turn:
@@ -245,6 +248,14 @@ class TurnProcessor:
         recent = self._recent if time.monotonic() < self._recent_until else ()
         states = {e.unique_id: self._devices.registry.state(e.unique_id) for e in entities}
         resolution = resolve(nlu, entities, self.area, recent, states)
+        if resolution is not None and not resolution.entities and not resolution.ambiguous:
+            # the NLU's reading finds no device: do the words name one? ("activate mode lighting" read as a light)
+            other = device_request(nlu.text or text, entities, recent, self.area)
+            found = resolve(other, entities, self.area, recent, states) if other is not None else None
+            if other is not None and found is not None and found.entities:
+                _LOG.info("turn %s: read %r as %s on %s", turn.turn_id, text, other.intent, other.slots.get("name"))
+                nlu, resolution = other, found
+                turn = dataclasses.replace(turn, nlu=nlu)
         turn = dataclasses.replace(turn, resolution=resolution).with_timing(resolve=(time.perf_counter() - t0) * 1000)
         if ask and act and resolution is not None and resolution.ambiguous and len(resolution.candidates) >= 2:
             options = resolution.candidates[:2]
@@ -300,6 +311,21 @@ class TurnProcessor:
         return self._finish(self._act(turn, plans, ended))
 
     def _interpret(self, text: str, alternatives: Sequence[str]) -> NluResult:
+        """The words' interpretation; when it is no device request, "<device verb> <a device's name>"
+        read from the words themselves (Whisper wrote the name by ear: "activate mode lighting")."""
+        nlu = fill_levels(self._interpret_words(text, alternatives))
+        if nlu.intent in DEVICE_INTENTS or nlu.intent in LOCAL_INTENTS:
+            return nlu
+        if self._skills is not None and self._skills.handles(nlu.intent):
+            return nlu
+        recent = self._recent if time.monotonic() < self._recent_until else ()
+        named = device_request(nlu.text or text, self._entities, recent, self.area)
+        if named is None:
+            return nlu
+        _LOG.info("read %r as %s on %s (NLU said %s)", text, named.intent, named.slots.get("name"), nlu.intent)
+        return named
+
+    def _interpret_words(self, text: str, alternatives: Sequence[str]) -> NluResult:
         """The best transcript first; when it matches no template fully, the ASR's other hypotheses,
         then each without a garbled wake word Whisper wrote as a sentence of its own ("Elect. Turn ...")."""
         nlu = self._nlu.interpret(text, area=self.area)

@@ -49,6 +49,8 @@ def similarity(said: str, name: str, area: str = "") -> float:
     for word in sw:
         if word in ROOM_WORDS and not any(_ratio(word, c) >= 0.9 for c in context):
             return 0.0
+    if sw != nw and "".join(sw) == "".join(nw):  # the same letters, split elsewhere: "eco bee", "bed room light"
+        return 0.97
     whole = max(_ratio(" ".join(sw), " ".join(nw)), _ratio("".join(sw), "".join(nw)))  # "eco bee" ~ "ecobee"
     aligned = max(_coverage(sw, nw), _coverage(nw, sw)) if len(sw) > 1 or len(nw) == 1 else _coverage(nw, sw)
     extra = max(0, len(sw) - len(nw)) * 0.1  # words said that the name does not have

@@ -51,6 +51,9 @@ def word_key(word: str) -> str:
             if i == 0:
                 out.append("A")  # a leading vowel counts, its quality does not
             continue
+        if i == 0 and ch in "hwy":  # a leading h, w or y is heard ("hallway" is not "alley")
+            out.append(ch.upper())
+            continue
         for code in ch if ch.isupper() or ch.isdigit() else _FOLD.get(ch, ""):
             if not out or out[-1] != code:
                 out.append(code)

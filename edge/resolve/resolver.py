@@ -24,6 +24,7 @@ from typing import Mapping, Protocol, Sequence
 
 from edge.nlu.templates import area_id
 from edge.resolve.fuzzy import MIN_MARGIN, MIN_SCORE, similarity
+from edge.resolve.spans import content_words, find_device
 from edge.turn import EntityRef, NluResult, Resolution
 
 _SWITCHABLE = ("light", "switch", "fan", "climate")
@@ -192,12 +193,20 @@ class _Request:
                 self.said = ""
                 room_wide = True
         kind = _kind(self.said) if self.said else None
+        self.kind_word = ""
         if kind is not None:  # "turn on the light": a kind of device, not a name
+            self.kind_word = _stem(_norm(self.said))
             self.said = ""
             domain = domain or kind[0]
             device_class = device_class or kind[1]
+        if not self.kind_word and not self.said and nlu.text:  # hassil matched "the fan" as a domain
+            words = [w for w in re.findall(r"[a-z]+", nlu.text.casefold()) if w in KIND_WORDS]
+            if words and (not domain or KIND_WORDS[words[-1]][0] == domain):
+                self.kind_word = _stem(words[-1])
         if domain:
             self.domains = tuple(d for d in self.domains if d == domain) or self.domains
+        if device_class in KIND_WORDS and KIND_WORDS[device_class][1]:  # "windows" -> window
+            device_class = KIND_WORDS[device_class][1]
         self.kind_given = bool(domain or device_class)
         self.device_class = device_class
         self.area = str(slots.get("area") or "")
@@ -210,6 +219,10 @@ class _Request:
 
     def pool(self) -> list[NamedDevice]:
         pool = [d for d in self.devices if d.domain in self.domains]
+        if self.kind_word:  # "the fan" is also the switch called "Desk Fan"
+            every = DEVICE_INTENTS[self.intent]
+            named = [d for d in self.devices if d.domain in every and self.kind_word in _stem(_norm(d.name)).split()]
+            pool += [d for d in named if d not in pool]
         if self.intent == "HassClimateGetTemperature":  # a sensor answers only for temperature
             pool = [d for d in pool if d.domain != "sensor" or (d.device_class or "") == "temperature"]
         if self.device_class:
@@ -242,6 +255,34 @@ class _Request:
         return sorted(scored, key=lambda s: (-s.total, s.device.name, s.device.unique_id))
 
     # -- the steps ----------------------------------------------------------------------
+    def _room(self) -> str:
+        """The room said, else the speaker's (display form, for ``find_device``)."""
+        area = self.area if self.said_area else self.speaker_area
+        return area.replace("_", " ")
+
+    def refers_back(self) -> bool:
+        """"turn it off" with no name slot: the words point back at the devices mentioned last."""
+        if not self.nlu.text or not self.ctx.recent or self.said_area or self.kind_word:
+            return False
+        return bool(re.search(r"\b(it|them|that one|this one)\b", self.nlu.text, re.IGNORECASE))
+
+    def name_in_words(self, pool: list[NamedDevice]) -> Resolution | None:
+        """No name from the NLU, but words that neither a room nor a kind of device explains
+        ("turn on the nursery lamb"): the device they name, when one clearly matches."""
+        if not self.nlu.text:
+            return None
+        known = {w for d in self.devices for w in _norm(d.area).split()} | {w for k in KIND_WORDS for w in k.split()}
+        if not [w for w in content_words(self.nlu.text) if w not in known]:
+            return None
+        everywhere = [d for d in self.devices if d.domain in DEVICE_INTENTS[self.intent]]
+        room = self._room()
+        found = find_device(self.nlu.text, pool, room) or find_device(self.nlu.text, everywhere, room)
+        if found is None:
+            return None
+        s = _Scored(found.device, found.score)
+        return Resolution((_ref(s),), f"sounds like {found.device.name!r} ({found.span!r})", candidates=(_ref(s),))
+
+
     def by_pronoun(self) -> Resolution:
         meant = [d for d in self.devices if d.unique_id in self.ctx.recent and d.domain in DEVICE_INTENTS[self.intent]]
         if not meant:
@@ -270,8 +311,16 @@ class _Request:
             return self._pick_one(exact, candidates, "name")
         best = ranked[0] if ranked else None
         if best is None or best.score < MIN_SCORE:
+            found = find_device(self.nlu.text, pool, self._room()) if self.nlu.text else None
+            if found is not None:  # the NLU kept part of the name ("pan" of "panty light"); the words have it
+                s = _Scored(found.device, found.score)
+                return Resolution((_ref(s),), f"sounds like {found.device.name!r} ({found.span!r})", candidates=candidates)
             return Resolution(entities=(), reason="no device has that name", missing=self.said, candidates=candidates)
         close = [s for s in ranked[1:] if s.score >= MIN_SCORE and best.total - s.total < MIN_MARGIN]
+        if close and all(_norm(s.device.name) == _norm(best.device.name) for s in close):
+            here = [s for s in (best, *close) if _in_area(s.device, self.area if self.said_area else self.speaker_area)]
+            if len(here) == 1:  # one name in several rooms, misheard alike: the room decides, as for the exact name
+                return Resolution((_ref(here[0]),), f"sounds like {best.device.name!r}, in the room", candidates=candidates)
         if not close:
             return Resolution((_ref(best),), f"sounds like {best.device.name!r}", candidates=candidates)
         return Resolution(
@@ -299,6 +348,10 @@ class _Request:
             pool = [d for d in pool if d.domain in ROOM_WIDE]
         if self.said_area:
             here = [d for d in pool if _in_area(d, self.area)]
+            if not here and not any(_in_area(d, self.area) for d in self.devices) and self.kind_word:
+                # no room of that name in this home: "the garage light" is a device nobody has
+                said = f"{self.area.replace('_', ' ')} {self.kind_word}"
+                return Resolution(entities=(), reason="no device has that name", missing=said)
             if not here:
                 noun = "lights" if self.domains == ("light",) else "devices"
                 return Resolution(
@@ -357,4 +410,9 @@ def resolve(
     pool = request.pool()
     if request.said:
         return request.by_name(pool)
+    if request.refers_back():
+        return request.by_pronoun()
+    named = request.name_in_words(pool)
+    if named is not None:
+        return named
     return request.without_name(pool)
