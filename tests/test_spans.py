@@ -1,20 +1,8 @@
 """Device names read from the words when the NLU did not hand them over (edge.resolve.spans)."""
 
-from dataclasses import dataclass
-
 from edge.resolve.spans import content_words, device_request, fill_levels, find_device
 from edge.turn import NluResult
-
-
-@dataclass
-class Dev:
-    unique_id: str
-    name: str
-    domain: str
-    area: str
-    aliases: tuple[str, ...] = ()
-    device_class: str = ""
-
+from tests.test_resolve import Dev
 
 HOME = [
     Dev("p", "Pantry Light", "light", "Pantry"),
