@@ -120,7 +120,7 @@ def default_household() -> Household:
     )
     pat = User(
         "pat",
-        "en-us",
+        "en-gb-x-rp",
         {
             "ceiling_on": (nick("turn on the big light", "big light"), P("turn on the living room ceiling light")),
             "ceiling_off": (nick("turn off the big light", "big light"), P("turn off the living room ceiling light")),

@@ -269,22 +269,28 @@ class Simulation:
         assert self.voices is not None
         voices = self.voices
         pending: list[_Attempt] = [first]  # said, waiting for the turn the speaker makes of it
-        seen: dict[str, tuple[_Attempt, Turn | None]] = {}  # turn id -> what it was, its plan without learning
+        seen: dict[str, tuple[_Attempt | None, Turn | None]] = {}  # turn id -> what was said, its plan without learning
         result: list[bool] = []
+        last_request: list[str | None] = [first.rephrase_of]  # the turn a rephrase says again (never an answer)
         wall0 = time.time()
 
         def sim_ts(turn: Turn) -> float:
             return first.ts + (turn.started_at - wall0)
 
         def react(turn: Turn, answer_s: float) -> tuple[float, np.ndarray] | None:
-            attempt = pending.pop(0) if pending else _Attempt(-1, "", None, 0.0, None)
+            if not pending:  # the speaker's own: its question timed out while the user, who gave up, kept quiet
+                seen[turn.turn_id] = (None, None)
+                return None
+            attempt = pending.pop(0)
             seen[turn.turn_id] = (attempt, self.speaker.take_plan(turn.turn_id))
             correct = is_correct(goal, turn, self.home.state)
             if correct and turn.outcome is Outcome.ASKED:  # "The lamp or the ceiling light?": say which
                 name = next(e.name for e in turn.resolution.candidates if e.unique_id in goal.entities)  # type: ignore[union-attr]
                 pending.append(_Attempt(-1, f"the {name}", None, 0.0, None))
                 return answer_s + rng.uniform(0.3, 0.8), voices.say(user.voice, f"The {name}.")
-            nxt = None if correct else self._next(user, goal, tried, rng, turn.turn_id)
+            if attempt.phrasing is not None:
+                last_request[0] = turn.turn_id
+            nxt = None if correct else self._next(user, goal, tried, rng, last_request[0])
             if nxt is None:
                 result.append(correct)
                 return None
@@ -298,14 +304,16 @@ class Simulation:
         for turn in turns:
             attempt, plan = seen[turn.turn_id]
             turn = dataclasses.replace(turn, started_at=sim_ts(turn))
-            barged = bool(turn.response is not None and turn.response.interrupted)
-            self._judge(day, user, goal, attempt, turn, plan, barged)
+            if attempt is not None:  # a turn of something the user said (not the silence after a question)
+                barged = bool(turn.response is not None and turn.response.interrupted)
+                self._judge(day, user, goal, attempt, turn, plan, barged)
             self.speaker.finished(turn)
         if result and not pending:
             return result[0], None, 0
         # What was said last was not heard (the wake word missed it): the next phrasing, in a new stream.
         unheard = pending[0] if pending else first
-        nxt = self._next(user, goal, tried, rng, turns[-1].turn_id if turns else unheard.rephrase_of)
+        _LOG.info("request %d: %s said %r, the speaker did not hear it", self._session, user.name, unheard.said)
+        nxt = self._next(user, goal, tried, rng, last_request[0])
         if nxt is not None:
             nxt.ts = first.ts + (time.time() - wall0) + rng.uniform(1.0, 3.0)
         return (None if nxt is not None else False), nxt, 1

@@ -17,6 +17,7 @@ rewrite can be scored against what would have happened without it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -109,7 +110,9 @@ class SpeakerUnderTest:
         if audio:
             from edge.pipeline.assistant import Assistant
 
-            self.assistant: Any = Assistant(config, link)
+            # The simulator runs the speaker's learning loop itself (on simulated time), not the Assistant.
+            own = dataclasses.replace(config, learning=dataclasses.replace(s, on_device=False))
+            self.assistant: Any = Assistant(own, link)
             matcher = self.assistant.matcher
         else:
             self.assistant = None
@@ -133,22 +136,16 @@ class SpeakerUnderTest:
             clock=self.clock,
         )  # fmt: skip
 
-        import inspect  # TODO(simulate): drop once TurnProcessor takes learning=
-
-        takes_learning = "learning" in inspect.signature(TurnProcessor).parameters
-
         def processor(learning_loop: Any) -> Any:
-            extra = {"learning": learning_loop} if takes_learning else {}
             return TurnProcessor(
                 None, matcher, link, device_id=config.speaker.id, area=config.speaker.area,
                 confirm_timeout_s=m.confirm_timeout_s, wake_model=config.wake.model, dialog=config.dialog,
-                **extra,
+                learning=learning_loop,
             )  # fmt: skip
 
         self.shadow = processor(None)
         if audio:
-            if takes_learning:
-                self.assistant.processor.learning = self.loop
+            self.assistant.processor.learning = self.loop  # its clock is the simulated one; see finished()
             self._heard = _Shadow(lambda text: self.shadow.process_text(text, act=False))
             self.assistant.events.add(self._heard)
             self.processor = self.assistant.processor
