@@ -228,6 +228,7 @@ def _print_turn(turn: Turn) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from edge.audio import MicSource, SpeakerSink
+    from edge.learning.runtime import LearningRuntime
     from edge.pipeline.assistant import Assistant
     from edge.service import SdNotifier, install_signal_handlers
 
@@ -240,9 +241,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     log = _turn_log(settings)
     services = None
     assistant = None
+    learning = None
     try:
         assistant = Assistant(settings, link, turn_log=log)
         services = _speaker_services(settings, assistant)
+        learning = LearningRuntime.start(settings, assistant)  # rephrases, feedback, rewrites ([learning])
         link.wait_for_discovery(settings.mqtt.discovery_wait_s)
         sink = SpeakerSink(settings.audio)
         interval = notifier.watchdog_interval_s() or 10.0
@@ -262,6 +265,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         mic.stop()
         if assistant is not None:
             assistant.close()
+        if learning is not None:
+            learning.stop()
         if services is not None:
             services.stop()
         link.stop()

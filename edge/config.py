@@ -199,7 +199,7 @@ class LearningSettings:
     rewrite_online: bool = True  # online retrieval over utterances that worked (global + personal layers)
     rewrite_embed: bool = True  # retrieval and rephrase detection also compare meaning (the NLU encoder), not only words
     rewrite_confident: float = 0.8  # NLU confidence of a request that works: never rewritten
-    rewrite_min_similarity: float = 0.72  # least similarity of a retrieved neighbour
+    rewrite_min_similarity: float = 0.65  # least similarity of a retrieved neighbour (see edge.rewrite.rewriter)
     personal_db: str = ""  # speaker: this home's utterances that worked and taught phrases; empty = <state dir>/personal.db
     ground_truth: str = ""  # speaker: NLU training examples from rephrases (JSONL); empty = <state dir>/nlu-feedback.jsonl
 

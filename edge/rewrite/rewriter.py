@@ -12,20 +12,29 @@ works here. The order, first that applies wins:
 
 1. **taught** (``PersonalStore.taught_for``): the user said what this phrase
    means; always applied (score 1.0).
-2. The guard: a request that already works (an intent, NLU confidence >=
-   ``confident``, and a device when the intent needs one) is left alone.
+2. The guard: what already works is left alone: a request fully understood
+   (``exact``: a template matched every word, confidence 1.0, so the names
+   are this home's) with a device when the intent needs one.
 3. **table** (``RewriteTable.lookup``, the hub's signed table): applied when
-   its target works here.
+   its target works here (``works``: an intent, NLU confidence >=
+   ``confident``, a device when it needs one). The table is fleet evidence
+   that the utterance fails, so it also overrules a confident model guess
+   (the model often maps a garbled name to "the light in this room").
 4. **global** / **personal** online retrieval, only when the request looks
    defect-prone (``defect_prone``: low ASR confidence, NLU not confident or
-   not understood, no device): nearest neighbours among utterances that
-   worked (``RewriteTable.examples``; this home's own ``PersonalStore.examples``),
-   by cosine (the NLU encoder's ``embed`` averaged with character 3-grams,
-   3-grams alone without an encoder), at least ``min_similarity``; re-ranked
-   by how often the neighbour worked (``success_weight``), its support
-   (``support_weight``) and ``personal_bonus`` for this home's own; the best
-   one whose interpretation works here (its device exists) and keeps the
-   intent when the original had a confident-enough one (``keep_intent``).
+   not understood, no device, or a device found from a model's guess rather
+   than an exact match): nearest neighbours among utterances that worked
+   (``RewriteTable.examples``; this home's own ``PersonalStore.examples``) by
+   ``edge.feedback.similarity.retrieval_vectors`` (character 3-grams of the
+   whole text and of its content words, and the NLU encoder's ``embed``
+   when given), at least ``min_similarity`` (``guess_min_similarity`` when
+   the original already works as a guess); re-ranked by how often the
+   neighbour worked (``success_weight``), its support (``support_weight``)
+   and ``personal_bonus`` for this home's own; the best one whose
+   interpretation works here (its device exists), keeps the intent when the
+   original had a confident-enough one (``keep_intent``, or a template
+   matched all but the name), says the same numbers ("5 minutes" never
+   becomes "15 minutes") and the same direction ("on" never becomes "off").
 
 Never here: acting. Security-sensitive targets (unlock, open a garage door,
 disarm) come back like any other; the processor then asks for a
@@ -39,9 +48,11 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+import re
+
 import numpy as np
 
-from edge.feedback.similarity import hashed_ngrams
+from edge.feedback.similarity import retrieval_vectors
 from edge.learning.table import RewriteTable, normalize_utterance
 from edge.rewrite.personal import PersonalStore
 from edge.turn import AsrResult, NluResult, RewriteResult
@@ -67,8 +78,9 @@ class RewriteSettings:
     confident: float = 0.8  # NLU confidence of a request that works (and is left alone)
     asr_logprob_low: float = -0.8  # a transcript under this avg log-prob looks defect-prone
     no_speech_high: float = 0.5
-    keep_intent: float = 0.5  # an original understood at least this confidently keeps its intent in a rewrite
-    min_similarity: float = 0.72  # least cosine of a neighbour
+    keep_intent: float = 0.8  # an original understood at least this confidently keeps its intent in a rewrite
+    min_similarity: float = 0.65  # least similarity of a neighbour
+    guess_min_similarity: float = 0.72  # ... when the original works as a model's guess (a device found, not exactly)
     top_k: int = 5  # neighbours interpreted, best re-ranked first
     success_weight: float = 0.1  # re-rank: + weight * (success_rate - 0.5)
     support_weight: float = 0.02  # re-rank: + weight * log(1 + support)
@@ -109,14 +121,20 @@ class Rewriter:
         self._cache: dict[str, np.ndarray] = {}
 
     # -- the guard ------------------------------------------------------------------------
+    @staticmethod
+    def exact(u: Understanding) -> bool:
+        """Fully understood (every word matched a template, confidence 1.0) with a device when it needs one."""
+        return u.nlu.intent is not None and u.nlu.confidence >= 1.0 and u.device_found is not False
+
     def works(self, u: Understanding) -> bool:
-        """Understood confidently, with a device when it needs one: never rewritten."""
+        """Understood confidently, with a device when it needs one (what a rewrite must lead to)."""
         return u.nlu.intent is not None and u.nlu.confidence >= self.settings.confident and u.device_found is not False
 
     def defect_prone(self, u: Understanding, asr: AsrResult | None = None) -> bool:
+        """Low ASR confidence, not (confidently) understood, no device, or a device found by a guess."""
         s = self.settings
         weak_asr = asr is not None and (asr.avg_logprob < s.asr_logprob_low or asr.no_speech_prob >= s.no_speech_high)
-        return weak_asr or not self.works(u)
+        return weak_asr or not self.works(u) or (u.device_found is True and not self.exact(u))
 
     # -- the steps ------------------------------------------------------------------------
     def rewrite(self, text: str, understand: Callable[[str], Understanding], *, asr: AsrResult | None = None) -> Rewritten:
@@ -126,7 +144,7 @@ class Rewriter:
             if taught is not None:
                 return self._rewritten(text, taught.target, understand(taught.target), "taught", 1.0)
         first = understand(text)
-        if not s.enabled or self.works(first):
+        if not s.enabled or self.exact(first):
             return Rewritten(text, first, None)
         table = self._table()
         hit = table.lookup(text) if table is not None else None
@@ -137,10 +155,16 @@ class Rewriter:
             log.info("table rewrite %r -> %r does not work here", text, hit.target)
         if not s.online or not self.defect_prone(first, asr):
             return Rewritten(text, first, None)
-        keep = first.nlu.intent if first.nlu.intent is not None and first.nlu.confidence >= s.keep_intent else None
+        keep = first.nlu.intent if first.nlu.intent is not None and (
+            first.nlu.confidence >= s.keep_intent or first.nlu.source == "hassil"  # a template matched: only a name is unknown
+        ) else None  # fmt: skip
+        least = s.guess_min_similarity if self.works(first) else s.min_similarity
+        said = (_numbers(text), _polarity(text))
         for n in self.neighbours(text, table):
-            if keep is not None and n.intent != keep:
+            if n.similarity < least or (keep is not None and n.intent != keep):
                 continue
+            if _numbers(n.text) != said[0] or (said[1] and _polarity(n.text) != said[1]):
+                continue  # "5 minutes" never becomes "15 minutes", "on" never "off"
             u = understand(n.text)
             if self.works(u) and (keep is None or u.nlu.intent == keep):
                 return self._rewritten(text, n.text, u, n.source, n.similarity)
@@ -154,9 +178,7 @@ class Rewriter:
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            rows = hashed_ngrams(missing)
-            if self.embed is not None:
-                rows = np.concatenate([rows, np.asarray(self.embed(missing), dtype=np.float32)], axis=1) / math.sqrt(2.0)
+            rows = retrieval_vectors(missing, self.embed)
             if len(self._cache) + len(missing) > 20_000:
                 self._cache.clear()
             self._cache.update(zip(missing, rows))
@@ -189,3 +211,22 @@ class Rewriter:
             out.append(Neighbour(t, intent, sources[key], round(float(sim), 3), support, rate, round(score, 4)))
         out.sort(key=lambda n: n.score, reverse=True)
         return out[: s.top_k]
+
+
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred half quarter".split()
+)
+
+
+def _numbers(text: str) -> tuple[str, ...]:
+    """The numbers said, in order: a rewrite must keep them."""
+    return tuple(w for w in re.findall(r"[a-z]+|\d+(?:\.\d+)?", text.casefold()) if w[0].isdigit() or w in _NUMBER_WORDS)
+
+
+_DIRECTIONS = frozenset({"on", "off", "open", "close", "lock", "unlock", "up", "down", "start", "stop", "pause", "resume"})
+
+
+def _polarity(text: str) -> frozenset[str]:
+    """The direction words said ("on", "off", "open", ...): a rewrite must keep them."""
+    return frozenset(w for w in re.findall(r"[a-z]+", text.casefold()) if w in _DIRECTIONS)
