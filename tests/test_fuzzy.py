@@ -18,6 +18,7 @@ HOME = [
     [
         ("stubby light", "s"),  # what ASR writes for "study light"
         ("eco bee", "e"),
+        ("echo be", "e"),  # tiny.en on Piper saying "ecobee"
         ("best fan", "f"),
         ("kitchen lights", "k"),
         ("ceiling light", "c"),

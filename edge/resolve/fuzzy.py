@@ -51,6 +51,13 @@ def similarity(said: str, name: str, area: str = "") -> float:
             return 0.0
     if sw != nw and "".join(sw) == "".join(nw):  # the same letters, split elsewhere: "eco bee", "bed room light"
         return 0.97
+    score = _aligned_score(sw, nw)
+    if len(sw) > 1 and len(nw) == 1:  # "echo be" for "EcoBee": the words split where the name is one
+        score = max(score, _aligned_score(["".join(sw)], nw))
+    return score
+
+
+def _aligned_score(sw: list[str], nw: list[str]) -> float:
     whole = max(_ratio(" ".join(sw), " ".join(nw)), _ratio("".join(sw), "".join(nw)))  # "eco bee" ~ "ecobee"
     aligned = max(_coverage(sw, nw), _coverage(nw, sw)) if len(sw) > 1 or len(nw) == 1 else _coverage(nw, sw)
     extra = max(0, len(sw) - len(nw)) * 0.1  # words said that the name does not have
