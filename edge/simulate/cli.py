@@ -63,7 +63,11 @@ def simulate_main(args: argparse.Namespace) -> int:
                     trace.writelines(json.dumps({"type": "turn", **r.to_dict()}) + "\n" for r in day)
                     trace.write(json.dumps({"type": "day", **row}) + "\n")
                     trace.flush()
+            summary = sim.summary()
+            if not args.json:
+                print(_summary_line(summary), flush=True)
             if trace is not None:
+                trace.write(json.dumps({"type": "summary", **summary}) + "\n")
                 for table in sim.tables:
                     trace.write(json.dumps({"type": "table", **table}) + "\n")
                 for rewrite in rewrite_summary(sim.records):
@@ -84,4 +88,14 @@ def _line(d: dict[str, Any]) -> str:
         f"rewrites {d['rewrites']} (+{d['rewrite_wins']} -{d['rewrite_losses']}), "
         f"rephrase P {_pct(d['rephrase_precision'])} R {_pct(d['rephrase_recall'])}, "
         f"failure points {_pct(d['failure_point_accuracy'])}, table v{d['table_version']} ({d['table_rewrites']})"
+    )
+
+
+def _summary_line(s: dict[str, Any]) -> str:
+    drop = "  -  " if s.get("defect_drop") is None else f"{100 * s['defect_drop']:.0f}%"
+    ratio = "no losses" if s.get("win_loss_ratio") is None else f"{s['win_loss_ratio']:g}:1"
+    return (
+        f"{s['days']} days, {s['turns']} turns in {s['wall_s']:.0f} s: defects {_pct(s['defect_rate_first_day'])} -> "
+        f"{_pct(s['defect_rate_last_day'])} ({drop} fewer); rewrites +{s['rewrite_wins']} -{s['rewrite_losses']} ({ratio}); "
+        f"rephrase F1 {_pct(s['rephrase_f1'])}; failure points {_pct(s['failure_point_accuracy'])}"
     )

@@ -93,6 +93,9 @@ class Simulation:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._stack: list[Callable[[], None]] = []
         self._session = 0
+        self.days_done: list[DayMetrics] = []
+        self.requests: list[tuple[bool, bool]] = []  # (worked, gave up) of every request so far
+        self.missed_wakes = 0
 
     # -- setting up ---------------------------------------------------------------------
     def __enter__(self) -> Simulation:
@@ -186,10 +189,30 @@ class Simulation:
         table = self.speaker.last_table
         if table is not None and (not self.tables or self.tables[-1]["version"] != table.version):
             self.tables.append({"day": day, **table.to_dict()})
-        return day_metrics(
+        self.requests += sessions
+        self.missed_wakes += missed
+        metrics = day_metrics(
             day, today, sessions, missed_wakes=missed, table_version=table_version, table_rewrites=table_rewrites,
             wall_s=time.perf_counter() - t0,
         )  # fmt: skip
+        self.days_done.append(metrics)
+        return metrics
+
+    def summary(self) -> dict[str, Any]:
+        """The whole run: first and last day's defect rate, and every measure pooled over all days."""
+        if not self.days_done:
+            return {}
+        pooled = day_metrics(0, self.records, self.requests, missed_wakes=self.missed_wakes)
+        first, last = self.days_done[0].defect_rate, self.days_done[-1].defect_rate
+        drop = round(1 - last / first, 4) if first and last is not None else None
+        wins, losses = pooled.rewrite_wins, pooled.rewrite_losses
+        out = {k: v for k, v in pooled.to_dict().items() if k not in ("day", "table_version", "table_rewrites", "wall_s")}
+        out.update(
+            days=len(self.days_done), defect_rate_first_day=first, defect_rate_last_day=last, defect_drop=drop,
+            win_loss_ratio=round(wins / losses, 2) if losses else None,
+            wall_s=round(sum(d.wall_s for d in self.days_done), 1),
+        )  # fmt: skip
+        return out
 
     # -- one request --------------------------------------------------------------------
     def _request(self, day: int, user: User, goal: Goal, ts: float, rng: random.Random) -> tuple[bool, bool, int]:
