@@ -202,11 +202,13 @@ class TurnProcessor:
             turn, entities, turn.asr.text, turn.asr.alternatives, ended=command.ended_monotonic, act=True, ask=True
         )
 
-    def process_text(self, text: str, *, act: bool, source: str = "text") -> Turn:
-        """Everything after ASR, on text (``edge nlu``): with ``act`` False, the commands are planned, not sent."""
+    def process_text(self, text: str, *, act: bool, source: str = "text", alternatives: Sequence[str] = ()) -> Turn:
+        """Everything after ASR, on text (``edge nlu``): with ``act`` False, the commands are planned, not sent.
+
+        ``alternatives``: the ASR's other hypotheses, as ``process`` would have them (the simulator's counterfactual)."""
         turn = Turn.start(device_id=self.device_id, area=self.area, source=source, wake=None)
         return self._guarded(
-            turn, lambda: self._understand(turn, self._snapshot(), text, (), ended=time.monotonic(), act=act)
+            turn, lambda: self._understand(turn, self._snapshot(), text, alternatives, ended=time.monotonic(), act=act)
         )
 
     def _understand(

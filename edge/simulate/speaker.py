@@ -47,13 +47,13 @@ class SimClock:
 class _Shadow(LoopObserver):
     """After ASR, before the rewrite: plan the heard text without any learning (the counterfactual)."""
 
-    def __init__(self, plan: Callable[[str], Turn]) -> None:
+    def __init__(self, plan: Callable[[str, tuple[str, ...]], Turn]) -> None:
         self._plan = plan
         self.plans: dict[str, Turn] = {}
 
     def heard(self, turn: Turn) -> None:
         if turn.asr is not None and turn.dialog is None:
-            self.plans[turn.turn_id] = self._plan(turn.asr.text)
+            self.plans[turn.turn_id] = self._plan(turn.asr.text, turn.asr.alternatives)
 
 
 class SpeakerUnderTest:
@@ -146,7 +146,7 @@ class SpeakerUnderTest:
         self.shadow = processor(None)
         if audio:
             self.assistant.processor.learning = self.loop  # its clock is the simulated one; see finished()
-            self._heard = _Shadow(lambda text: self.shadow.process_text(text, act=False))
+            self._heard = _Shadow(lambda text, alts: self.shadow.process_text(text, act=False, alternatives=alts))
             self.assistant.events.add(self._heard)
             self.processor = self.assistant.processor
         else:
