@@ -203,6 +203,9 @@ class _Request:
             words = [w for w in re.findall(r"[a-z]+", nlu.text.casefold()) if w in KIND_WORDS]
             if words and (not domain or KIND_WORDS[words[-1]][0] == domain):
                 self.kind_word = _stem(words[-1])
+                if KIND_WORDS[words[-1]][0]:  # "turn on the heater": heating, or a switch called so
+                    domain = domain or KIND_WORDS[words[-1]][0]
+                    device_class = device_class or KIND_WORDS[words[-1]][1]
         if domain:
             self.domains = tuple(d for d in self.domains if d == domain) or self.domains
         if device_class in KIND_WORDS and KIND_WORDS[device_class][1]:  # "windows" -> window
@@ -213,6 +216,9 @@ class _Request:
         self.said_area = _area_said(nlu, self.area, ctx.speaker_area)
         self.speaker_area = area_id(ctx.speaker_area)
         self.plural = room_wide or not nlu.text or bool(_PLURAL.search(nlu.text))
+        known = {w for d in devices for w in _norm(d.area).split()} | {w for k in KIND_WORDS for w in k.split()}
+        # words neither a room nor a kind of device explains: part of a name the NLU did not hand over
+        self.unexplained = [w for w in content_words(nlu.text) if w not in known] if nlu.text and not self.said else []
         if not self.said and not self.kind_given and self.said_area:
             self.plural = True  # "turn off the living room": the whole room
         self.everywhere = bool(nlu.text) and bool(_ALL.search(nlu.text)) and not self.said_area
@@ -271,8 +277,7 @@ class _Request:
         ("turn on the nursery lamb"): the device they name, when one clearly matches."""
         if not self.nlu.text:
             return None
-        known = {w for d in self.devices for w in _norm(d.area).split()} | {w for k in KIND_WORDS for w in k.split()}
-        if not [w for w in content_words(self.nlu.text) if w not in known]:
+        if not self.unexplained:
             return None
         everywhere = [d for d in self.devices if d.domain in DEVICE_INTENTS[self.intent]]
         room = self._room()
@@ -366,6 +371,8 @@ class _Request:
         here = [d for d in pool if _in_area(d, self.speaker_area)]
         if here:
             return self._some_of(here, "speaker's area")
+        if len(pool) == 1 and self.unexplained:  # "lock the car": a name this home has no device for
+            return Resolution(entities=(), reason="no device has that name", missing=" ".join(self.unexplained))
         if len(pool) == 1:
             s = _Scored(pool[0], 1.0)
             return Resolution((_ref(s),), "the only one", candidates=(_ref(s),))
@@ -381,6 +388,9 @@ class _Request:
 
     def _some_of(self, here: list[NamedDevice], reason: str) -> Resolution:
         """The devices of one area: all of them for "the lights", one for "the light"."""
+        if self.kind_word and self.kind_word != "light":  # "the lamp" is the one called a lamp, if any is
+            called = [d for d in here if self.kind_word in _stem(_norm(d.name)).split()]
+            here = called or here
         ranked = self.ranked(here)
         candidates = tuple(_ref(s) for s in ranked[:N_BEST])
         if (self.plural and self.intent not in SINGLE_TARGET) or len(ranked) == 1:

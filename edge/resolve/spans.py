@@ -39,8 +39,8 @@ _VERBS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = tuple(
         (r"close|shut", "HassTurnOff", ("cover",)),
         (r"lock", "HassTurnOn", ("lock",)),
         (r"unlock", "HassTurnOff", ("lock",)),
-        (r"activate|run|start|turn on", "HassTurnOn", ("scene",)),
-        (r"press|push", "HassTurnOn", ("button",)),
+        (r"activate|run|start|turn on", "HassTurnOn", ("scene", "switch", "fan")),
+        (r"press|push|ring|trigger", "HassTurnOn", ("button",)),
         (r"what(?:'s| is) the|how (?:hot|warm|cold|humid) is the", "HassGetState", ("sensor", "climate")),
         (r"is the|are the", "HassGetState", ("binary_sensor", "lock", "cover", "light", "switch", "fan")),
         (r"set|lower|raise|dim|brighten|turn (?:up|down)|put", "", ("light", "cover", "fan", "climate")),  # needs "to N"
@@ -84,6 +84,29 @@ def _norm_name(name: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", name.casefold()))
 
 
+# nouns for kinds of device: "the lights" is every light, not the one device called "Garden Lights"
+_KIND_NOUNS = frozenset(
+    "light lights lamp lamps fan fans heater heating door doors window windows blind blinds shade shades curtain "
+    "curtains lock locks sensor switch plug thermostat temperature humidity gate garage scene button".split()
+)
+UNIQUE_WORD_SCORE = 0.85  # "the vanity" for "Vanity Light": a word only one device's name has
+
+
+def _unique_word(words: list[str], devices: Sequence[Named], best: dict[str, tuple[float, Found]]) -> None:
+    """A word said that exactly one device has in its name, and that is no room's word, names that device."""
+    rooms = {w for d in devices for w in _norm_name(d.area).split()}
+    for word in words:
+        if word in rooms or word in _KIND_NOUNS or len(word) < 4:
+            continue
+        having = [d for d in devices if any(word in _norm_name(n).split() for n in (d.name, *d.aliases))]
+        if len(having) != 1:
+            continue
+        device = having[0]
+        ranked = UNIQUE_WORD_SCORE - LEFTOVER_PENALTY * (len(words) - 1)
+        if ranked > best.get(device.unique_id, (-1.0, None))[0]:
+            best[device.unique_id] = (ranked, Found(device, UNIQUE_WORD_SCORE, word))
+
+
 def find_device(text: str, devices: Sequence[Named], area: str = "") -> Found | None:
     """The one device whose name the words clearly contain, or None.
 
@@ -104,8 +127,9 @@ def find_device(text: str, devices: Sequence[Named], area: str = "") -> Found | 
                 ranked_score = score - LEFTOVER_PENALTY * (len(words) - len(span.split()))
                 if ranked_score > best.get(device.unique_id, (-1.0, None))[0]:
                     best[device.unique_id] = (ranked_score, Found(device, score, span))
+    _unique_word(words, devices, best)
     ranked = sorted(best.values(), key=lambda rf: -rf[0])
-    if not ranked or ranked[0][1].score < MIN_SCORE:
+    if not ranked or ranked[0][0] < MIN_SCORE:  # words left unexplained count against the match ("pod bay doors")
         return None
     top_rank, top = ranked[0]
     close = [f for r, f in ranked[1:] if top_rank - r < MIN_MARGIN]
