@@ -103,3 +103,15 @@ def test_thresholds_are_documented_defaults():
     assert (THRESHOLDS.wake_low, THRESHOLDS.no_speech_high, THRESHOLDS.asr_logprob_low, THRESHOLDS.nlu_low) == (
         0.6, 0.6, -1.0, 0.5,
     )  # fmt: skip
+
+
+def test_a_word_heard_for_another_of_the_same_sounds_is_asr():
+    wrong = mk_turn("turn on the copy maker", Outcome.UNSUPPORTED, intent="HassMediaSearchAndPlay", confidence=0.66)
+    fixed = mk_turn("turn on the coffee maker", Outcome.DONE, 1005.0, intent="HassTurnOn", slots={"name": "Coffee Maker"},
+                    entities=(("switch_coffee", 1.0),))  # fmt: skip
+    assert failure_point(wrong, label_turn(wrong, rephrased=True), rephrase=fixed) is FailurePoint.ASR
+    split = mk_turn("turn on the stand in light", Outcome.DONE, intent="HassTurnOn", entities=(("light_k", 1.0),),
+                    interrupted=True)  # fmt: skip
+    meant = mk_turn("turn on the standing light", Outcome.DONE, 1005.0, intent="HassTurnOn",
+                    slots={"name": "Standing Light"}, entities=(("light_standing", 1.0),))  # fmt: skip
+    assert failure_point(split, label_turn(split, rephrased=True), rephrase=meant) is FailurePoint.ASR

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from edge.feedback.pseudonym import pseudonymize
 from edge.learning.ground_truth import read_jsonl
 from edge.learning.loop import LearningLoop
 from edge.rewrite import PersonalStore, Rewriter
-from edge.turn import Outcome
+from edge.turn import Outcome, RewriteResult
 from tests.feedback_helpers import mk_turn
 from tests.test_rewrite import understand
 
@@ -50,7 +51,8 @@ def test_a_failure_and_its_successful_rephrase_are_linked_labelled_and_queued(pa
     events = loop.after_turn(fixed)
     assert [(e.turn_id, e.rephrase_of) for e in events] == [("b", "a"), ("a", None)]
     b, a = events
-    assert b.defects == () and b.failure_point == "correct" and b.extra["rephrase"] == {"kind": "words", "score": 0.8, "gap_s": 8.0}
+    assert b.defects == () and b.failure_point == "correct"
+    assert b.extra["rephrase"] == {"kind": "words", "score": 0.8, "gap_s": 8.0}
     assert a.defects == ("rephrased", "no_device") and a.failure_point == "asr"  # "stubby" / "study": misheard
     assert a.extra["label"] == {"intent": "HassTurnOn", "spans": [[12, 24, "name"]]}
     queued = _queued(outbox)
@@ -71,7 +73,7 @@ def test_a_chain_of_failures_is_labelled_by_the_turn_that_finally_worked(parts):
     events = loop.after_turn(mk_turn("turn on the study light", Outcome.DONE, 1010.0, turn_id="c", intent="HassTurnOn",
                                      slots={"name": "Study Light"}, entities=(("light_study", 1.0),)))  # fmt: skip
     assert [(e.turn_id, e.rephrase_of) for e in events] == [("c", "b"), ("b", "a"), ("a", None)]
-    assert [len(loop.labels), loop.labels[0].text, loop.labels[1].text] == [2, "turn on the stubbly light", "turn on the stubby light"]
+    assert [x.text for x in loop.labels] == ["turn on the stubbly light", "turn on the stubby light"]
     assert _queued(outbox)["a"].defects == ("rephrased", "no_device")
 
 
@@ -141,3 +143,23 @@ def test_from_settings_uses_the_state_dir(tmp_path, monkeypatch):
     assert loop.personal is not None and loop.personal.path == str(tmp_path / "edge" / "personal.db")
     assert loop.ground_truth_path == tmp_path / "edge" / "nlu-feedback.jsonl"
     loop.personal.close()
+
+
+def test_a_fixed_failure_becomes_this_homes_pair_and_a_pair_that_goes_wrong_is_dropped(parts):
+    loop, outbox, store, now, _ = parts
+    loop.after_turn(mk_turn("turn on the stubby light", Outcome.NO_DEVICE, 1000.0, turn_id="a", intent="HassTurnOn",
+                            confidence=0.5))  # fmt: skip
+    loop.after_turn(mk_turn("turn on the stubbly light", Outcome.NO_DEVICE, 1003.0, turn_id="b", intent="HassTurnOn",
+                            confidence=0.5))  # fmt: skip
+    loop.after_turn(mk_turn("turn on the study light", Outcome.DONE, 1006.0, turn_id="c", intent="HassTurnOn"))
+    assert store.rephrase_for("Turn on the stubby light.") == ("turn on the study light", 1)
+    assert store.rephrase_for("turn on the stubbly light") == ("turn on the study light", 1)
+    rewritten = dataclasses.replace(
+        mk_turn("turn on the study light", Outcome.DONE, 2000.0, turn_id="d", intent="HassTurnOn"),
+        rewrite=RewriteResult("turn on the stubby light", "turn on the study light", "personal", 1.0),
+    )
+    loop.after_turn(rewritten)
+    now[0] = 2002.0
+    loop.after_turn(mk_turn("no", Outcome.ANSWERED, 2002.0, turn_id="e", intent="EdgeNegativeFeedback"))
+    assert store.rephrase_for("turn on the stubby light") is None  # it went wrong: forgotten
+    assert store.rephrase_for("turn on the stubbly light") is not None

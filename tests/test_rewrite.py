@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from edge.learning.table import Example, Rewrite, RewriteTable
@@ -58,7 +59,9 @@ def test_the_table_rewrites_what_fails():
     step = Rewriter(table=lambda: t).rewrite("turn on the stubby light", understand)
     assert step.text == "turn on the study light" and step.understanding.device_found is True
     r = step.rewrite
-    assert (r.original, r.text, r.source, r.score, r.version) == ("turn on the stubby light", "turn on the study light", "table", 0.9, 7)
+    assert (r.original, r.text, r.source, r.score, r.version) == (
+        "turn on the stubby light", "turn on the study light", "table", 0.9, 7,
+    )  # fmt: skip
 
 
 def test_a_table_target_that_does_not_work_here_is_not_used():
@@ -104,7 +107,8 @@ def test_online_retrieval_can_be_turned_off(store):
     store.record("turn on the study light", "HassTurnOn", success=True)
     rw = Rewriter(personal=store, settings=RewriteSettings(online=False))
     assert rw.rewrite("turn on the stubby light", understand).rewrite is None
-    assert Rewriter(personal=store, settings=RewriteSettings(enabled=False)).rewrite("turn on the stubby light", understand).rewrite is None
+    off = Rewriter(personal=store, settings=RewriteSettings(enabled=False))
+    assert off.rewrite("turn on the stubby light", understand).rewrite is None
 
 
 def test_taught_phrases_come_first_and_forget_undoes_the_last(store):
@@ -121,23 +125,23 @@ def test_taught_phrases_come_first_and_forget_undoes_the_last(store):
     assert rw.rewrite("movie time", understand).rewrite is None
 
 
-def test_the_embedder_is_mixed_in():
+def test_the_embedder_re_ranks():
     calls = []
 
     def embed(texts):
-        import numpy as np
-
         calls.append(list(texts))
-        return np.tile(np.eye(1, 8, dtype=np.float32), (len(texts), 1))  # every text means the same
+        rows = np.zeros((len(texts), 4), dtype=np.float32)
+        for i, t in enumerate(texts):
+            rows[i, 0 if ("on" in t.split() or "lights out" in t) else 1] = 1.0  # "meaning": on vs everything else
+        return rows
 
     examples = (Example("turn on the study light", "HassTurnOn", 10, 0.95),)
     rw = Rewriter(table=lambda: table(examples=examples), embed=embed)
     step = rw.rewrite("turn on the stubby light", understand)
-    # the mean of the whole-text 3-grams (0.868), the content words' (0.721) and the meaning (1.0)
-    assert step.rewrite is not None and step.rewrite.score == pytest.approx((0.868 + 0.721 + 1.0) / 3, abs=0.002)
-    assert Rewriter(table=lambda: table(examples=examples)).rewrite("turn on the stubby light", understand).rewrite.score == (
-        pytest.approx((0.868 + 0.721) / 2, abs=0.002)
-    )
+    # the score is the lexical similarity: the mean of the whole-text 3-grams (0.868) and the content words' (0.721)
+    assert step.rewrite is not None and step.rewrite.score == pytest.approx((0.868 + 0.721) / 2, abs=0.002)
+    (n,) = rw.neighbours("turn on the stubby light", table(examples=examples))
+    assert (n.meaning, n.score) == (1.0, pytest.approx(n.similarity + 0.1 * 0.45 + 0.02 * np.log1p(10) + 0.1, abs=1e-3))
     rw.rewrite("turn on the stubby light", understand)
     assert len(calls) == 1  # vectors are cached
 
@@ -164,3 +168,19 @@ def test_a_rewrite_keeps_the_direction_said():
     assert Rewriter(table=lambda: t).rewrite("turn on the stubby lite", understand).rewrite is None
     t = table(examples=(Example("turn on the stubby light please", "HassTurnOn", 4, 1.0),))
     assert Rewriter(table=lambda: t).rewrite("turn on the stubby lite", understand).rewrite.source == "global"
+
+
+def test_this_homes_pair_applies_after_the_table(store):
+    store.learn_rephrase("Turn on the garden hose!", "turn on the kitchen light", ts=1.0)
+    assert store.rephrase_for("turn on the garden hose") == ("turn on the kitchen light", 1)
+    step = Rewriter(personal=store).rewrite("turn on the garden hose", understand)
+    assert (step.rewrite.source, step.rewrite.score, step.text) == ("personal", 1.0, "turn on the kitchen light")
+    t = table(Rewrite("turn on the garden hose", "turn on the study light", 5, 0.9))
+    assert Rewriter(table=lambda: t, personal=store).rewrite("turn on the garden hose", understand).rewrite.source == "table"
+    assert Rewriter(personal=store, settings=RewriteSettings(personal_min_support=2)).rewrite(
+        "turn on the garden hose", understand).rewrite is None
+    store.learn_rephrase("turn on the garden hose", "turn on the kitchen light")
+    assert store.rephrase_for("turn on the garden hose") == ("turn on the kitchen light", 2)
+    store.learn_rephrase("turn on the garden hose", "turn on the study light")
+    assert store.rephrase_for("turn on the garden hose") == ("turn on the study light", 1)  # another target starts over
+    assert store.unlearn_rephrase("turn on the garden hose") and store.rephrase_for("turn on the garden hose") is None

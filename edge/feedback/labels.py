@@ -20,12 +20,16 @@ how the rephrase that followed differed. The rules, first match wins:
    speech (``no_speech_prob`` >= ``no_speech_high``), or the wake was weak,
    nothing was understood and nobody rephrased it.
 3. With a rephrase ``r`` (a later turn saying it again):
-   a. same intent, other device or name: the names sound alike
-      (``sound_similarity`` >= ``sound_alike``) -> ASR (misheard name), else
-      RESOLUTION (a name the resolver should have known, or the wrong device);
+   a. same intent, other device or name: words the rephrase says in place
+      of others (in the name, or in the sentence) sound alike
+      (``sound_similarity`` >= ``sound_alike`` or ``coarse_sound_similarity``
+      >= ``coarse_sound_alike``) -> ASR (misheard), else RESOLUTION (a name
+      the resolver should have known, a more precise one: "lamp" -> "floor
+      lamp", or the wrong device);
    b. ``r`` understood, the turn was not (or less confidently than
-      ``nlu_low``): sounds alike but other words -> ASR, else NLU;
-   c. another intent: words that sound alike -> ASR, else NLU;
+      ``nlu_low``): words said in place of others that sound alike ("copy
+      maker" / "coffee maker") -> ASR, else NLU;
+   c. another intent: the same test -> ASR, else NLU;
    d. same intent, same devices: the action went wrong -> RESULT.
 4. Without a rephrase, from the turn alone:
    very low ASR confidence (``avg_logprob`` < ``asr_logprob_low`` or
@@ -41,10 +45,12 @@ with a margin).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from edge.feedback.events import Defect, FailurePoint
-from edge.feedback.similarity import sound_similarity, word_similarity
+from edge.feedback.similarity import coarse_sound_similarity, sound_similarity
+from edge.learning.table import normalize_utterance
 from edge.turn import Outcome, Turn
 
 
@@ -56,6 +62,7 @@ class Thresholds:
     nlu_low: float = 0.5  # NLU confidence under this: the intent is a guess
     resolution_low: float = 0.9  # best entity score under this: a fuzzy name match, not the name said
     sound_alike: float = 0.75  # sound_similarity at or above this: the words were misheard for each other
+    coarse_sound_alike: float = 0.65  # ... or coarse_sound_similarity (sound classes) at or above this
 
 
 THRESHOLDS = Thresholds()
@@ -113,24 +120,32 @@ def _name(turn: Turn) -> str:
     return ""
 
 
-def _differing_words(a: str, b: str) -> tuple[str, str]:
-    """The words of ``a`` and ``b`` that are not shared (in order)."""
-    wa, wb = a.casefold().split(), b.casefold().split()
-    return " ".join(w for w in wa if w not in wb), " ".join(w for w in wb if w not in wa)
+def _replaced(a: str, b: str) -> list[tuple[str, str]]:
+    """The words ``b`` says in place of words of ``a`` (difflib's replace blocks over the words)."""
+    wa, wb = normalize_utterance(a).split(), normalize_utterance(b).split()
+    ops = difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
+    return [(" ".join(wa[a1:a2]), " ".join(wb[b1:b2])) for op, a1, a2, b1, b2 in ops if op == "replace"]
 
 
 def _asr_weak(turn: Turn, t: Thresholds) -> bool:
     return turn.asr is not None and (turn.asr.avg_logprob < t.asr_logprob_low or turn.asr.no_speech_prob >= t.no_speech_high)
 
 
+def _sound_alike(a: str, b: str, t: Thresholds) -> bool:
+    return sound_similarity(a, b) >= t.sound_alike or coarse_sound_similarity(a, b) >= t.coarse_sound_alike
+
+
 def _misheard(a: str, b: str, t: Thresholds) -> bool:
-    """Other words that sound alike: what the ASR gets wrong."""
-    da, db = _differing_words(a, b)
-    return bool(da and db) and word_similarity(da, db) < 1.0 and sound_similarity(da, db) >= t.sound_alike
+    """Words said in place of others that sound alike ("copy maker" / "coffee maker"): what the ASR gets wrong."""
+    return any(_sound_alike(x, y, t) for x, y in _replaced(a, b))
 
 
 def failure_point(
-    turn: Turn, defects: tuple[Defect, ...] | tuple[str, ...], *, rephrase: Turn | None = None, thresholds: Thresholds = THRESHOLDS
+    turn: Turn,
+    defects: tuple[Defect, ...] | tuple[str, ...],
+    *,
+    rephrase: Turn | None = None,
+    thresholds: Thresholds = THRESHOLDS,
 ) -> FailurePoint:
     """The first stage that failed irrecoverably (see the module's rules), or CORRECT."""
     t = thresholds
@@ -146,7 +161,7 @@ def failure_point(
         if _intent(turn) == _intent(rephrase) and _understood(turn, t):
             name, other = _name(turn), _name(rephrase)
             if (name or other) and name.casefold() != other.casefold() or _devices(turn) != _devices(rephrase):
-                if (name and other and sound_similarity(name, other) >= t.sound_alike) or _misheard(said, again, t):
+                if (name and other and _misheard(name, other, t)) or _misheard(said, again, t):
                     return FailurePoint.ASR
                 return FailurePoint.RESOLUTION
             return FailurePoint.RESULT

@@ -5,6 +5,8 @@
 * ``phonetic_key`` / ``sound_similarity``: a small Metaphone-like key per
   word (consonant skeleton, first vowel kept), compared with difflib over
   the joined keys: "stubby" -> "STB", "study" -> "STT"; "ecobee" ~ "eco bee".
+* ``coarse_sound_similarity``: the same over sound classes (p/b/f/v, k/s/g/...,
+  t/d/th, m/n), for telling a misheard word from another word.
 * ``meaning_similarity``: the cosine of two L2-normalised embedding rows
   (the NLU encoder's ``embed(texts)``, or ``hashed_ngrams`` without it).
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 import zlib
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -71,6 +73,20 @@ def sound_similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, ka, kb, autojunk=False).ratio()
 
 
+# Sound classes (after Soundex): consonants a listener (or Whisper) confuses map to one letter.
+_CLASSES = str.maketrans({"B": "P", "F": "P", "V": "P", "S": "K", "X": "K", "J": "K", "Z": "K", "G": "K", "D": "T",
+                          "0": "T", "M": "N"})  # fmt: skip
+
+
+def coarse_sound_similarity(a: str, b: str) -> float:
+    """``sound_similarity`` over sound classes: "copy" ~ "coffee" 1.0, "wedding" ~ "weather" 0.57, "telly" ~ "tv" 0.5."""
+    ka = phonetic_key(a).replace(" ", "").translate(_CLASSES)
+    kb = phonetic_key(b).replace(" ", "").translate(_CLASSES)
+    if not ka or not kb:
+        return 0.0
+    return difflib.SequenceMatcher(None, ka, kb, autojunk=False).ratio()
+
+
 def meaning_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine of two L2-normalised rows."""
     return float(np.clip(np.dot(a, b), -1.0, 1.0))
@@ -87,18 +103,19 @@ def content_words(text: str) -> str:
     return " ".join(w for w in normalize_utterance(text).split() if w not in FUNCTION_WORDS)
 
 
-def retrieval_vectors(texts: Sequence[str], embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> np.ndarray:
+NGRAM_DIM = 1024
+RETRIEVAL_DIM = 2 * NGRAM_DIM  # the width of retrieval_vectors' rows
+
+
+def retrieval_vectors(texts: Sequence[str]) -> np.ndarray:
     """Unit rows whose dot product is the mean of the 3-gram cosines of the whole texts and of their
-    content words (and of the embeddings, with ``embed``): garbled names stay close to the real ones
-    ("stand in light" ~ "standing light" 0.79) while other devices of the same kind fall away
-    ("kitchen light" 0.56)."""
+    content words: garbled names stay close to the real ones ("stand in light" ~ "standing light"
+    0.79) while other devices of the same kind fall away ("kitchen light" 0.56)."""
     parts = [hashed_ngrams(texts), hashed_ngrams([content_words(t) for t in texts])]
-    if embed is not None:
-        parts.append(np.asarray(embed(list(texts)), dtype=np.float32))
     return np.concatenate(parts, axis=1) / np.float32(np.sqrt(len(parts)))
 
 
-def hashed_ngrams(texts: Sequence[str], dim: int = 1024) -> np.ndarray:
+def hashed_ngrams(texts: Sequence[str], dim: int = NGRAM_DIM) -> np.ndarray:
     """A model-free embedder: character 3-grams of the normalised text, hashed into ``dim`` bins, L2-normalised.
 
     Good at misheard names ("stubby light" ~ "study light"), blind to synonyms;

@@ -8,7 +8,8 @@ one JSON object a line, which ``models/nlu`` trains on.
 
 A slot value is placed in the failed text where it is said there, else
 through a word alignment with the rephrase (the words the rephrase changed
-map onto the words they replaced). A slot said in the rephrase that cannot
+map onto the words they replaced), when at least half the rephrase's other
+words are said the same (``MIN_ALIGNED``). A slot said in the rephrase that cannot
 be placed drops the example (a half-labelled sentence teaches the slot head
 wrong); a slot the rephrase did not say (the speaker's own room, filled from
 context) is left out.
@@ -41,6 +42,7 @@ TRAIN_SLOTS = frozenset({
 SLOT_NAMES = {"volume_level": "volume", "hours": "duration", "minutes": "duration", "seconds": "duration"}
 OUT_OF_DOMAIN = {"OutOfDomain"}
 _WORD = re.compile(r"[\w'%.-]+")
+MIN_ALIGNED = 0.5  # share of the rephrase's other words the failed text must say the same, for a slot placed by alignment
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,12 @@ def _aligned(failed: str, fixed: str, span: tuple[int, int]) -> tuple[int, int] 
     lo, hi = inside[0], inside[-1] + 1
     hit: list[int] = []
     matcher = difflib.SequenceMatcher(None, [w for *_, w in xw], [w for *_, w in fw], autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+    opcodes = matcher.get_opcodes()
+    around = len(xw) - (hi - lo)  # the words of the rephrase outside the slot: most must be said alike
+    kept = sum(max(0, a2 - a1 - max(0, min(a2, hi) - max(a1, lo))) for op, a1, a2, _, _ in opcodes if op == "equal")
+    if around and kept < MIN_ALIGNED * around:
+        return None  # too different a sentence to tell which words the value replaced
+    for op, a1, a2, b1, b2 in opcodes:
         if a2 <= lo or a1 >= hi or op == "delete":
             continue
         if op == "equal":

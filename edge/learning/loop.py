@@ -17,8 +17,10 @@ rephrases (``RephraseDetector``), labels its defects and failure point
 puts it in the outbox. A turn a later rephrase or "no" proves wrong is
 labelled again (same event_id: the outbox replaces it, the hub upserts it);
 a successful rephrase labels the failed utterances of its chain
-(``edge.learning.ground_truth``) and the example is appended to the NLU
-training file. Events go out with ``final`` False while the turn's rephrase
+(``edge.learning.ground_truth``), the example is appended to the NLU
+training file, and the pair (failed -> worked) becomes this home's own
+rewrite (``PersonalStore.learn_rephrase``), dropped again when a rewrite by
+it goes wrong. Events go out with ``final`` False while the turn's rephrase
 window is open and once more with ``final`` True when it closes (``flush``).
 
 Our own intents: ``EdgeTeach`` ("when I say movie time, turn off the living
@@ -31,7 +33,6 @@ answered here, never sent as events of their own.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
@@ -49,7 +50,7 @@ from edge.learning.ground_truth import TrainingExample, ground_truth, worked, wr
 from edge.pipeline.events import LoopObserver
 from edge.rewrite.rewriter import Embedder, Rewriter, RewriteSettings, Understanding
 from edge.rewrite.teach import is_forget, parse_teaching
-from edge.turn import NluResult, Outcome, RewriteResult, Turn
+from edge.turn import NluResult, RewriteResult, Turn
 
 if TYPE_CHECKING:
     from edge.config import Settings
@@ -206,12 +207,11 @@ class LearningLoop(LoopObserver):
                     if not tracked.negative:
                         tracked.negative = True
                         self._demote(tracked.turn)
+                        self._rewrite_went_wrong(tracked.turn)
                         out.append(self._emit(tracked))
                 return out
             if intent in OWN_INTENTS:
                 return out
-            if intent != POSITIVE:
-                self._checked_back = self._checked_back and turn.outcome is Outcome.DONE
             link = self.detector.observe(turn)
             tracked = _Tracked(turn, link=link)
             self._tracked[turn.turn_id] = tracked
@@ -219,9 +219,11 @@ class LearningLoop(LoopObserver):
                 ok = worked(turn) and not label_turn(turn)
                 heard = text_of(turn)
                 if ok:
-                    self.personal.record(turn.nlu.text if turn.nlu else heard, intent, _entities(turn), success=True, ts=turn.started_at)
+                    said = turn.nlu.text if turn.nlu else heard  # what NLU got: the rewrite's target, when rewritten
+                    self.personal.record(said, intent, _entities(turn), success=True, ts=turn.started_at)
                 else:
                     self.personal.record(heard, None, success=False, ts=turn.started_at)
+                    self._rewrite_went_wrong(turn)
             out.append(self._emit(tracked))
             if link is not None and link.earlier_id in self._tracked:
                 out.extend(self._rephrased(self._tracked[link.earlier_id], tracked))
@@ -235,10 +237,13 @@ class LearningLoop(LoopObserver):
             if not label_turn(earlier.turn):
                 self._demote(earlier.turn)  # it looked done, but the user said it again
         fixed = later.turn if worked(later.turn) and not label_turn(later.turn) else None
+        self._rewrite_went_wrong(earlier.turn)
         node: _Tracked | None = earlier
         while node is not None:
             if fixed is not None and node.fixed_by is None:
                 node.fixed_by = fixed
+                if self.personal is not None and fixed.nlu is not None:
+                    self.personal.learn_rephrase(text_of(node.turn), fixed.nlu.text, ts=fixed.started_at)
                 node.label = ground_truth(node.turn, fixed)
                 if node.label is not None:
                     self.labels.append(node.label)
@@ -249,6 +254,12 @@ class LearningLoop(LoopObserver):
                 break
             node = self._tracked.get(node.link.earlier_id)
         return out
+
+    def _rewrite_went_wrong(self, turn: Turn) -> None:
+        """A turn this home's own pair rewrote went wrong: forget the pair."""
+        if self.personal is not None and turn.rewrite is not None and turn.rewrite.source == "personal":
+            if self.personal.unlearn_rephrase(turn.rewrite.original):
+                log.info("forgot the rewrite %r -> %r: it went wrong", turn.rewrite.original, turn.rewrite.text)
 
     def _demote(self, turn: Turn) -> None:
         if self.personal is not None and turn.nlu is not None and worked(turn):
@@ -334,8 +345,3 @@ class LearningLoop(LoopObserver):
 
 def _entities(turn: Turn) -> tuple[str, ...]:
     return tuple(e.unique_id for e in turn.resolution.entities) if turn.resolution else ()
-
-
-def interpretation_turn(turn: Turn, step: Interpretation) -> Turn:
-    """The turn with what ``before_nlu`` decided: the rewrite and the NLU result (the processor's next input)."""
-    return dataclasses.replace(turn, rewrite=step.rewrite, nlu=step.nlu)

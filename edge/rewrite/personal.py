@@ -8,6 +8,10 @@ events, not this file). Two tables:
   rewriter retrieves over the ones that worked.
 * ``taught``: "when I say movie time, turn off the living room lights"
   (phrase -> target), newest wins; ``forget_last`` deactivates the newest.
+* ``rephrases``: an utterance that failed here -> the rephrase that then
+  worked (the home's own one-step rewrite table, learned at once; the hub's
+  table needs several homes or days); a rewrite by it that goes wrong again
+  removes it (``unlearn_rephrase``).
 
 Public API::
 
@@ -17,6 +21,9 @@ Public API::
     store.teach(phrase, target, ts=...)     # Taught
     store.taught_for(text)                  # Taught | None (exact, normalised)
     store.forget_last()                     # Taught | None: the one undone
+    store.learn_rephrase(failed, worked)    # the home's own rewrite pair
+    store.rephrase_for(text)                # (target, support) | None
+    store.unlearn_rephrase(text)            # True if there was one
 """
 
 from __future__ import annotations
@@ -53,6 +60,12 @@ CREATE TABLE IF NOT EXISTS taught (
     active     INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS taught_phrase ON taught(phrase, active);
+CREATE TABLE IF NOT EXISTS rephrases (
+    source   TEXT PRIMARY KEY,
+    target   TEXT NOT NULL,
+    support  INTEGER NOT NULL DEFAULT 1,
+    last_ts  REAL NOT NULL
+);
 """
 
 
@@ -167,7 +180,8 @@ class PersonalStore:
         ts = time.time() if ts is None else ts
         with self._lock:
             cur = self._run(
-                "INSERT INTO taught (phrase, said, target, created_at) VALUES (?, ?, ?, ?)", (norm, phrase.strip(), target.strip(), ts)
+                "INSERT INTO taught (phrase, said, target, created_at) VALUES (?, ?, ?, ?)",
+                (norm, phrase.strip(), target.strip(), ts),
             )
             self._version += 1
             seq = int(cur.lastrowid or 0)
@@ -178,7 +192,8 @@ class PersonalStore:
         """The newest active teaching for exactly this phrase (normalised)."""
         with self._lock:
             row = self._run(
-                "SELECT seq, phrase, said, target, created_at FROM taught WHERE phrase = ? AND active = 1 ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, phrase, said, target, created_at FROM taught WHERE phrase = ? AND active = 1 "
+                "ORDER BY seq DESC LIMIT 1",
                 (normalize_utterance(text),),
             ).fetchone()
         return Taught(int(row[0]), row[1], row[2], row[3], float(row[4])) if row else None
@@ -203,6 +218,32 @@ class PersonalStore:
             self._version += 1
         log.info("forgot %r -> %r", row[2], row[3])
         return Taught(int(row[0]), row[1], row[2], row[3], float(row[4]))
+
+    # -- this home's rephrases ---------------------------------------------------------------
+    def learn_rephrase(self, failed: str, worked: str, *, ts: float | None = None) -> None:
+        source, target = normalize_utterance(failed), worked.strip()
+        if not source or not target or source == normalize_utterance(target):
+            return
+        ts = time.time() if ts is None else ts
+        with self._lock:
+            self._run(
+                "INSERT INTO rephrases (source, target, support, last_ts) VALUES (?, ?, 1, ?) ON CONFLICT(source) DO UPDATE "
+                "SET support = CASE WHEN target = excluded.target THEN support + 1 ELSE 1 END, target = excluded.target, "
+                "last_ts = excluded.last_ts",
+                (source, target, ts),
+            )
+            self._version += 1
+
+    def rephrase_for(self, text: str) -> tuple[str, int] | None:
+        with self._lock:
+            row = self._run("SELECT target, support FROM rephrases WHERE source = ?", (normalize_utterance(text),)).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def unlearn_rephrase(self, text: str) -> bool:
+        with self._lock:
+            cur = self._run("DELETE FROM rephrases WHERE source = ?", (normalize_utterance(text),))
+            self._version += 1
+        return cur.rowcount > 0
 
     def close(self) -> None:
         with self._lock:

@@ -20,17 +20,23 @@ works here. The order, first that applies wins:
    ``confident``, a device when it needs one). The table is fleet evidence
    that the utterance fails, so it also overrules a confident model guess
    (the model often maps a garbled name to "the light in this room").
+   Then, the same way, this home's own pairs (``PersonalStore.rephrase_for``:
+   what failed here -> the rephrase that worked, source **personal**, score 1.0).
 4. **global** / **personal** online retrieval, only when the request looks
    defect-prone (``defect_prone``: low ASR confidence, NLU not confident or
    not understood, no device, or a device found from a model's guess rather
    than an exact match): nearest neighbours among utterances that worked
    (``RewriteTable.examples``; this home's own ``PersonalStore.examples``) by
    ``edge.feedback.similarity.retrieval_vectors`` (character 3-grams of the
-   whole text and of its content words, and the NLU encoder's ``embed``
-   when given), at least ``min_similarity`` (``guess_min_similarity`` when
-   the original already works as a guess); re-ranked by how often the
-   neighbour worked (``success_weight``), its support (``support_weight``)
-   and ``personal_bonus`` for this home's own; the best one whose
+   whole text and of its content words: what tells device names apart), at
+   least ``min_similarity`` (``guess_min_similarity`` when the original
+   already works as a guess); re-ranked by how often the neighbour worked
+   (``success_weight``), its support (``support_weight``), ``personal_bonus``
+   for this home's own and, with the NLU encoder's ``embed``, its meaning
+   (``meaning_weight`` * cosine; the encoder separates intents, not device
+   names: "turn on the reading lamp" / "turn on the standing light" 0.91,
+   / "turn off the kitchen light" 0.27; it is no veto: it misreads exactly
+   what NLU misread, "turn on the copy maker" / "... coffee maker" 0.64). The best one whose
    interpretation works here (its device exists), keeps the intent when the
    original had a confident-enough one (``keep_intent``, or a template
    matched all but the name), says the same numbers ("5 minutes" never
@@ -52,7 +58,7 @@ import re
 
 import numpy as np
 
-from edge.feedback.similarity import retrieval_vectors
+from edge.feedback.similarity import RETRIEVAL_DIM, retrieval_vectors
 from edge.learning.table import RewriteTable, normalize_utterance
 from edge.rewrite.personal import PersonalStore
 from edge.turn import AsrResult, NluResult, RewriteResult
@@ -85,6 +91,8 @@ class RewriteSettings:
     success_weight: float = 0.1  # re-rank: + weight * (success_rate - 0.5)
     support_weight: float = 0.02  # re-rank: + weight * log(1 + support)
     personal_bonus: float = 0.05  # re-rank: this home's own utterance
+    personal_min_support: int = 1  # times this home said a failed utterance again, and it worked, before its pair applies
+    meaning_weight: float = 0.1  # re-rank: + weight * embedding cosine (with an embedder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +100,8 @@ class Neighbour:
     text: str
     intent: str
     source: str  # "global" | "personal"
-    similarity: float
+    similarity: float  # lexical (retrieval_vectors), 0..1
+    meaning: float | None  # embedding cosine; None without an embedder
     support: int
     success_rate: float
     score: float  # after re-ranking
@@ -153,6 +162,11 @@ class Rewriter:
             if self.works(u):
                 return self._rewritten(text, hit.target, u, "table", hit.confidence, table.version if table else 0)
             log.info("table rewrite %r -> %r does not work here", text, hit.target)
+        pair = self.personal.rephrase_for(text) if self.personal is not None and s.online else None
+        if pair is not None and pair[1] >= s.personal_min_support:
+            u = understand(pair[0])
+            if self.works(u):
+                return self._rewritten(text, pair[0], u, "personal", 1.0)
         if not s.online or not self.defect_prone(first, asr):
             return Rewritten(text, first, None)
         keep = first.nlu.intent if first.nlu.intent is not None and (
@@ -175,14 +189,18 @@ class Rewriter:
         return Rewritten(target, u, RewriteResult(original, target, source, round(float(score), 3), version))
 
     # -- retrieval -------------------------------------------------------------------------
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+    def _vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Lexical rows and (with an embedder) meaning rows, cached by text."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            rows = retrieval_vectors(missing, self.embed)
+            rows = retrieval_vectors(missing)
+            if self.embed is not None:
+                rows = np.concatenate([rows, np.asarray(self.embed(missing), dtype=np.float32)], axis=1)
             if len(self._cache) + len(missing) > 20_000:
                 self._cache.clear()
             self._cache.update(zip(missing, rows))
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+        both = np.stack([self._cache[t] for t in texts])
+        return both[:, :RETRIEVAL_DIM], (both[:, RETRIEVAL_DIM:] if self.embed is not None else None)
 
     def neighbours(self, text: str, table: RewriteTable | None = None) -> list[Neighbour]:
         """Utterances that worked, most alike first after re-ranking, at most ``top_k``, at least ``min_similarity``."""
@@ -199,16 +217,19 @@ class Rewriter:
         if not pool:
             return []
         keys = list(pool)
-        vectors = self._vectors([normalize_utterance(text), *keys])
-        sims = vectors[1:] @ vectors[0]
+        lexical, meaning = self._vectors([normalize_utterance(text), *keys])
+        sims = lexical[1:] @ lexical[0]
+        meanings = (meaning[1:] @ meaning[0]) if meaning is not None else [None] * len(keys)
         out = []
-        for key, sim in zip(keys, sims):
+        for key, sim, mean in zip(keys, sims, meanings):
             if sim < s.min_similarity:
                 continue
             t, intent, support, rate = pool[key]
             score = float(sim) + s.success_weight * (rate - 0.5) + s.support_weight * math.log1p(support)
             score += s.personal_bonus if sources[key] == "personal" else 0.0
-            out.append(Neighbour(t, intent, sources[key], round(float(sim), 3), support, rate, round(score, 4)))
+            score += s.meaning_weight * float(mean) if mean is not None else 0.0
+            out.append(Neighbour(t, intent, sources[key], round(float(sim), 3), None if mean is None else round(float(mean), 3),
+                                 support, rate, round(score, 4)))  # fmt: skip
         out.sort(key=lambda n: n.score, reverse=True)
         return out[: s.top_k]
 
