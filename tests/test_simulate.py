@@ -202,3 +202,20 @@ def test_audio_requests_go_through_the_whole_loop_and_barge_in(tmp_path_factory)
     assert all(r.heard for r in records)  # Whisper's transcripts, not the text
     assert any(r.barged_in for r in records) or all(r.correct for r in records)
     assert all(r.labelled for r in records)
+
+
+@pytest.mark.integration
+def test_edge_simulate_prints_one_json_object_per_day_with_the_issues_keys(tmp_path, capsys):
+    from edge.cli import main
+
+    trace = tmp_path / "trace.jsonl"
+    assert main(["simulate", "--text", "--days", "2", "--requests", "4", "--seed", "5", "--json", "--trace", str(trace)]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
+    assert [d["day"] for d in lines] == [1, 2]
+    for d in lines:
+        assert {"day", "turns", "defect_rate", "rewrite_wins", "rewrite_losses", "rephrase_precision", "rephrase_recall",
+                "failure_point_accuracy"} <= set(d)  # fmt: skip
+        assert d["turns"] >= 4
+    kinds = [json.loads(x)["type"] for x in trace.read_text().splitlines()]
+    assert kinds[0] == "simulation" and kinds.count("day") == 2 and "summary" in kinds
+    assert kinds.count("turn") == sum(d["turns"] for d in lines)
