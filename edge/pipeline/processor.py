@@ -132,6 +132,7 @@ class TurnProcessor:
         self._recent_until = 0.0
         self._asr_vocabulary: list[str] = []
         self._entities: list[Any] = []  # this turn's registry snapshot
+        self._plan_error = ""  # why the last plan found nothing a device can take
         self.dialog_settings = dialog or DialogSettings()
         self.dialog = dlg.Dialog()  # the question asked back, waiting for its answer
 
@@ -250,7 +251,7 @@ class TurnProcessor:
         recent = self._recent if time.monotonic() < self._recent_until else ()
         states = {e.unique_id: self._devices.registry.state(e.unique_id) for e in entities}
         resolution = resolve(nlu, entities, self.area, recent, states)
-        if resolution is not None and not resolution.entities and not resolution.ambiguous:
+        if resolution is not None and not resolution.entities:
             # the NLU's reading finds no device: do the words name one? ("activate mode lighting" read as a light)
             other = device_request(nlu.text or text, entities, recent, self.area)
             found = resolve(other, entities, self.area, recent, states) if other is not None else None
@@ -294,7 +295,7 @@ class TurnProcessor:
             return dataclasses.replace(turn, outcome=Outcome.ANSWERED, response=ResponseResult(text=text))
         plans = self._plan(turn, nlu)
         if isinstance(plans, Outcome):
-            return self._finish(dataclasses.replace(turn, outcome=plans))
+            return self._finish(dataclasses.replace(turn, outcome=plans, error=self._plan_error))
         d = self.dialog_settings
         sensitive = [(e, svc) for e, svc, _ in plans if is_sensitive(e, svc, d.sensitive_domains, d.sensitive_device_classes)]
         if sensitive and not (ask and act and d.confirm_sensitive):
@@ -345,13 +346,21 @@ class TurnProcessor:
     def _plan(self, turn: Turn, nlu: NluResult) -> list[tuple[Any, str, dict[str, Any]]] | Outcome:
         """(entity, service, data) for each resolved device, or the outcome that stops the turn."""
         assert turn.resolution is not None
+        from edge.devices.domains import build_command
+
         plans = []
+        self._plan_error = ""
         for ref in turn.resolution.entities:
             entity = self._devices.registry.get(ref.unique_id)
             try:
                 service, data = plan_action(nlu.intent or "", nlu.slots, entity)
+                build_command(entity, service, data or None)  # what this device can take ("dim the lights": the dimmable ones)
             except NoAction as exc:
                 _LOG.info("turn %s: %s: %s", turn.turn_id, entity.name, exc)
+                continue
+            except DeviceError as exc:
+                _LOG.info("turn %s: %s: %s", turn.turn_id, entity.name, exc)
+                self._plan_error = str(exc)
                 continue
             plans.append((entity, service, data))
         return plans or Outcome.UNSUPPORTED
@@ -384,7 +393,7 @@ class TurnProcessor:
                 return dataclasses.replace(turn, outcome=Outcome.REFUSED, response=ResponseResult(text="OK, I won't."))
             plans = self._plan(turn, question.nlu)
             if isinstance(plans, Outcome):
-                return self._finish(dataclasses.replace(turn, outcome=plans))
+                return self._finish(dataclasses.replace(turn, outcome=plans, error=self._plan_error))
             return self._finish(self._act(turn, plans, command.ended_monotonic))
         chosen = dlg.choose(answer, question.options)
         turn = dataclasses.replace(turn, dialog=DialogResult("clarify", question.text, answer, bool(chosen), question.turn_id))
@@ -430,6 +439,8 @@ class TurnProcessor:
 
     def _finish(self, turn: Turn) -> Turn:
         text = respond(turn.outcome or Outcome.ERROR, turn.nlu, turn.resolution, turn.actions)
+        if turn.outcome is Outcome.UNSUPPORTED and turn.error:  # what the device cannot take, in its own words
+            text = f"Sorry, I can't: {turn.error.rstrip('.')}."
         if self.learning is not None:  # "Did I get that right?" at [learning] check_back_rate
             text = self.learning.annotate(turn, text)
         return dataclasses.replace(turn, response=ResponseResult(text=text))

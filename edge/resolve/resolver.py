@@ -192,7 +192,7 @@ class _Request:
                 slots = {**slots, "area": area_id(room)}
                 self.said = ""
                 room_wide = True
-        kind = _kind(self.said) if self.said else None
+        kind = (_kind(self.said) or _kind(" ".join(content_words(self.said)))) if self.said else None
         self.kind_word = ""
         if kind is not None:  # "turn on the light": a kind of device, not a name
             self.kind_word = _stem(_norm(self.said))

@@ -24,7 +24,7 @@ _SKIP = frozenset(
     "turn switch power shut kill put set make change dim raise lower increase decrease start stop run activate press push "
     "open close lock unlock is are was the a an my our your to on off up down in at of for with please now can could would "
     "you i me what what's whats how hows is it's its degrees degree percent per cent and then "
-    "it them that those this one".split()
+    "it them that those this one halfway all every everything".split()
 )
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?%?$")
 MAX_SPAN = 4
@@ -40,7 +40,7 @@ _VERBS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = tuple(
         (r"lock", "HassTurnOn", ("lock",)),
         (r"unlock", "HassTurnOff", ("lock",)),
         (r"activate|run|start|turn on", "HassTurnOn", ("scene", "switch", "fan")),
-        (r"press|push|ring|trigger", "HassTurnOn", ("button",)),
+        (r"press|push|ring|trigger|reboot|restart|reset", "HassTurnOn", ("button",)),
         (r"what(?:'s| is) the|how (?:hot|warm|cold|humid) is the", "HassGetState", ("sensor", "climate")),
         (r"is the|are the", "HassGetState", ("binary_sensor", "lock", "cover", "light", "switch", "fan")),
         (r"set|lower|raise|dim|brighten|turn (?:up|down)|put", "", ("light", "cover", "fan", "climate")),  # needs "to N"
@@ -162,10 +162,39 @@ _LEVEL_INTENTS = {"climate": "HassClimateSetTemperature", "cover": "HassSetPosit
                   "light": "HassLightSet"}  # fmt: skip
 
 
+_OUTSIDE = re.compile(r"\b(outside|outdoors?|out there)\b", re.IGNORECASE)
+_READING = {"temperature": "temperature", "hot": "temperature", "cold": "temperature", "warm": "temperature",
+            "humidity": "humidity", "humid": "humidity"}  # fmt: skip
+_OUTDOOR_AREAS = frozenset({"outside", "outdoors", "garden", "yard", "backyard", "patio", "porch", "balcony", "terrace"})
+
+
+def outdoor_reading(text: str, devices: Sequence[Named]) -> NluResult | None:
+    """"What's the temperature outside?" asked of a home with one outdoor thermometer: its reading
+    (the NLU calls it weather; there is no weather service on the device, the sensor is the answer)."""
+    if not _OUTSIDE.search(text):
+        return None
+    kinds = {_READING[w] for w in re.findall(r"[a-z]+", text.casefold()) if w in _READING}
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    outdoor = [
+        d for d in devices
+        if d.domain == "sensor" and getattr(d, "device_class", "") == kind
+        and (_norm_name(d.area) in _OUTDOOR_AREAS or {"outdoor", "outside"} & set(_norm_name(d.name).split()))
+    ]  # fmt: skip
+    if len(outdoor) != 1:
+        return None
+    slots = {"name": outdoor[0].name, "domain": "sensor"}
+    return NluResult(text=text.strip(), intent="HassGetState", confidence=0.9, slots=slots, source="device-name")
+
+
 def device_request(text: str, devices: Sequence[Named], recent: Sequence[str] = (), area: str = "") -> NluResult | None:
     """A request the NLU could not place, read as "<device verb> <a device's name>" (or "<verb> it" for
     the ``recent`` devices: "close it" after "open the garage door"); None when it is not one."""
     clean = text.strip()
+    outdoor = outdoor_reading(clean, devices)
+    if outdoor is not None:
+        return outdoor
     mentioned = [d for d in devices if d.unique_id in recent]
     pronoun = bool(mentioned) and bool(_PRONOUN.search(clean)) and not content_words(clean)
     for verb, intent, domains in _VERBS:
@@ -194,9 +223,17 @@ def device_request(text: str, devices: Sequence[Named], recent: Sequence[str] = 
     return None
 
 
+_FAN_MODES = {"low": 33, "medium": 66, "mid": 66, "high": 100, "max": 100, "full": 100}
+
+
 def fill_levels(nlu: NluResult) -> NluResult:
     """A light request the model left without its value: "set the X to 40 percent" keeps its 40;
-    "HassLightSet" with nothing to set is a plain "turn on"."""
+    "HassLightSet" with nothing to set is a plain "turn on"; "set the fan to high" is a fan speed."""
+    mode = str(nlu.slots.get("fan_mode", "")).casefold()
+    if nlu.intent == "HassClimateSetFanMode" and nlu.slots.get("domain") == "fan" and mode in _FAN_MODES:
+        slots = {k: v for k, v in nlu.slots.items() if k != "fan_mode"}
+        return NluResult(nlu.text, "HassFanSetSpeed", nlu.confidence, {**slots, "percentage": _FAN_MODES[mode]},
+                         nlu.unmatched, nlu.source)  # fmt: skip
     if nlu.intent != "HassLightSet" or any(k in nlu.slots for k in ("brightness", "color", "temperature")):
         return nlu
     levels = _levels(nlu.text, "light")
