@@ -193,6 +193,7 @@ class LearningSettings:
     min_confidence: float = 0.5  # least absorption probability of a shipped rewrite
     on_device: bool = True  # speaker: learn from its own turns (rephrases, "no, that's wrong", rewrites, teaching)
     rephrase_window_s: float = 30.0  # a similar request this soon after one that went wrong is its rephrase
+    rephrase_retry_s: float = 8.0  # the very next request this soon after one that went wrong is its rephrase, alike or not
     negative_window_s: float = 10.0  # a bare "no" this soon after an answer marks that turn wrong
     check_back_rate: float = 0.0  # share of done turns that end with "Did I get that right?"; 0 = never
     rewrite: bool = True  # rewrite before NLU: taught phrases, the hub's table, online retrieval
@@ -208,7 +209,6 @@ class LearningSettings:
 
     def ground_truth_path(self) -> Path:
         return Path(self.ground_truth).expanduser() if self.ground_truth else default_state_dir() / "nlu-feedback.jsonl"
-
 
     def outbox_path(self) -> Path:
         return Path(self.outbox).expanduser() if self.outbox else default_state_dir() / "outbox.db"
@@ -267,6 +267,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "learning.min_support": (1, 1_000_000),
     "learning.min_confidence": (0.0, 1.0),
     "learning.rephrase_window_s": (1.0, 600.0),
+    "learning.rephrase_retry_s": (0.0, 60.0),
     "learning.negative_window_s": (1.0, 120.0),
     "learning.check_back_rate": (0.0, 1.0),
     "learning.rewrite_confident": (0.0, 1.0),

@@ -115,3 +115,23 @@ def test_a_word_heard_for_another_of_the_same_sounds_is_asr():
     meant = mk_turn("turn on the standing light", Outcome.DONE, 1005.0, intent="HassTurnOn",
                     slots={"name": "Standing Light"}, entities=(("light_standing", 1.0),))  # fmt: skip
     assert failure_point(split, label_turn(split, rephrased=True), rephrase=meant) is FailurePoint.ASR
+
+
+def test_a_short_name_is_resolution_and_a_vague_request_is_nlu():
+    short = mk_turn("turn on the hall light", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.5, missing="hall light")
+    full = mk_turn("turn on the hallway light", Outcome.DONE, 1004.0, intent="HassTurnOn", slots={"name": "Hallway Light"},
+                   entities=(("light_hallway", 1.0),))  # fmt: skip
+    assert failure_point(short, label_turn(short, rephrased=True), rephrase=full) is FailurePoint.RESOLUTION
+    vague = mk_turn("it's dark in here", Outcome.DONE, intent="HassTurnOn", confidence=0.9,
+                    entities=(("light_porch", 1.0),), interrupted=True)  # fmt: skip
+    meant = mk_turn("turn on the kitchen light", Outcome.DONE, 1003.0, intent="HassTurnOn",
+                    slots={"name": "Kitchen Light"}, entities=(("light_kitchen", 1.0),))  # fmt: skip
+    assert failure_point(vague, label_turn(vague, rephrased=True), rephrase=meant) is FailurePoint.NLU
+    assert failure_point(vague, label_turn(vague)) is FailurePoint.NLU  # cut off, nothing after it
+    movie = mk_turn("movie time", Outcome.ANSWERED, intent="HassGetCurrentTime", confidence=0.95, interrupted=True)
+    assert failure_point(movie, label_turn(movie)) is FailurePoint.NLU
+    nickname = mk_turn("turn on the big light", Outcome.DONE, intent="HassTurnOn", confidence=0.9,
+                       entities=(("light_kitchen", 1.0),))  # fmt: skip
+    ceiling = mk_turn("turn on the living room ceiling light", Outcome.DONE, 1004.0, intent="HassTurnOn",
+                      slots={"name": "Living Room Ceiling Light"}, entities=(("light_ceiling", 1.0),))  # fmt: skip
+    assert failure_point(nickname, label_turn(nickname, negative=True), rephrase=ceiling) is FailurePoint.RESOLUTION

@@ -86,6 +86,19 @@ def test_meaning_links_through_the_embedder():
     assert RephraseDetector().link(mk_turn("turn off the lights", Outcome.DONE, 1003.0)) is None  # without: words 0.57
 
 
+def test_the_next_request_right_after_a_rejected_turn_is_a_retry():
+    d = RephraseDetector(retry_s=8.0)
+    d.observe(mk_turn("movie time", Outcome.ANSWERED, 1000.0, turn_id="a", intent="HassGetCurrentTime", interrupted=True))
+    link = d.observe(mk_turn("activate mood lighting", Outcome.DONE, 1002.5, turn_id="b", intent="HassTurnOn"))
+    assert (link.earlier_id, link.kind, link.score, link.gap_s) == ("a", "retry", 0.0, 2.5)
+    d.observe(mk_turn("nighty night", Outcome.NOT_UNDERSTOOD, 1100.0, turn_id="c"))
+    assert d.observe(mk_turn("turn off the bedroom light", Outcome.DONE, 1108.5, turn_id="d")) is None  # 8.5 s: too late
+    d.observe(mk_turn("nighty night", Outcome.NOT_UNDERSTOOD, 1200.0, turn_id="e"))
+    d.observe(mk_turn("what time is it", Outcome.ANSWERED, 1201.0, turn_id="f", intent="HassGetCurrentTime"))
+    assert d.observe(mk_turn("turn off the bedroom light", Outcome.DONE, 1203.0, turn_id="g")) is None  # not the next one
+    assert RephraseDetector(retry_s=0.0).link(mk_turn("activate mood lighting", Outcome.DONE, 1002.5)) is None
+
+
 def test_barge_in_and_a_no_make_a_turn_rephrasable():
     d = RephraseDetector()
     d.observe(mk_turn("turn on the lamp", Outcome.DONE, 1000.0, turn_id="a", interrupted=True))
@@ -150,3 +163,9 @@ def test_check_back_rate():
     assert sum(cb.should_ask(done) for _ in range(1000)) == pytest.approx(250, abs=40) and asked in (0, 1)
     with pytest.raises(ValueError):
         CheckBack(1.5)
+
+
+def test_a_refused_turn_said_again_is_linked():
+    d = RephraseDetector()
+    d.observe(mk_turn("turn off the front light", Outcome.REFUSED, 1000.0, turn_id="a", intent="HassTurnOff"))
+    assert d.observe(mk_turn("turn off the porch light", Outcome.DONE, 1006.8, turn_id="b")).earlier_id == "a"

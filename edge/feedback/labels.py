@@ -23,9 +23,11 @@ how the rephrase that followed differed. The rules, first match wins:
    a. same intent, other device or name: words the rephrase says in place
       of others (in the name, or in the sentence) sound alike
       (``sound_similarity`` >= ``sound_alike`` or ``coarse_sound_similarity``
-      >= ``coarse_sound_alike``) -> ASR (misheard), else RESOLUTION (a name
-      the resolver should have known, a more precise one: "lamp" -> "floor
-      lamp", or the wrong device);
+      >= ``coarse_sound_alike``) and are not a short form ("hall" /
+      "hallway") -> ASR (misheard); else, when the turn named a device
+      (``names_a_device``) -> RESOLUTION (a name the resolver should have
+      known, a more precise one: "lamp" -> "floor lamp", or the wrong
+      device), and when it named none ("it's dark in here") -> NLU;
    b. ``r`` understood, the turn was not (or less confidently than
       ``nlu_low``): words said in place of others that sound alike ("copy
       maker" / "coffee maker") -> ASR, else NLU;
@@ -36,6 +38,8 @@ how the rephrase that followed differed. The rules, first match wins:
    ``no_speech_prob`` >= ``no_speech_high``) -> ASR;
    not understood, or NLU confidence < ``nlu_low`` -> NLU;
    no device, or a fuzzy match (best entity score < ``resolution_low``) -> RESOLUTION;
+   a vague request (``names_a_device`` false) read by the model (not an
+   exact template match) -> NLU;
    otherwise (failed, unconfirmed, or cut off / "no" on a clean turn) -> RESULT.
 
 The thresholds follow Whisper's own fallbacks (``log_prob_threshold`` -1.0,
@@ -135,9 +139,29 @@ def _sound_alike(a: str, b: str, t: Thresholds) -> bool:
     return sound_similarity(a, b) >= t.sound_alike or coarse_sound_similarity(a, b) >= t.coarse_sound_alike
 
 
+def _shortened(a: str, b: str) -> bool:
+    """One is the start of the other ("hall" / "hallway"): a short name, not a misheard one."""
+    short, long = sorted((a.replace(" ", ""), b.replace(" ", "")), key=len)
+    return len(short) >= 3 and len(long) - len(short) >= 2 and long.startswith(short)  # not "of" / "off", "stand in" / "standing"
+
+
 def _misheard(a: str, b: str, t: Thresholds) -> bool:
     """Words said in place of others that sound alike ("copy maker" / "coffee maker"): what the ASR gets wrong."""
-    return any(_sound_alike(x, y, t) for x, y in _replaced(a, b))
+    return any(_sound_alike(x, y, t) and not _shortened(x, y) for x, y in _replaced(a, b))
+
+
+# Nouns that name a kind of device: a request with one of them names a device, however badly;
+# one without ("it's dark in here", "movie time") is vague, and reading it is NLU's job.
+DEVICE_NOUNS = frozenset(
+    "light lights lamp lamps bulb bulbs fan fans switch plug socket tv telly television heater heating thermostat ac "
+    "blinds blind shades shade curtains curtain shutter shutters door doors lock gate garage window kettle maker machine "
+    "speaker radio oven router button scene sensor vacuum purifier humidifier dehumidifier boiler sprinkler".split()
+)
+
+
+def names_a_device(turn: Turn) -> bool:
+    """The words name a device: a name slot, a name nothing matched, or a device noun ("the big light")."""
+    return bool(_name(turn)) or any(w in DEVICE_NOUNS for w in normalize_utterance(_said(turn)).split())
 
 
 def failure_point(
@@ -163,7 +187,7 @@ def failure_point(
             if (name or other) and name.casefold() != other.casefold() or _devices(turn) != _devices(rephrase):
                 if (name and other and _misheard(name, other, t)) or _misheard(said, again, t):
                     return FailurePoint.ASR
-                return FailurePoint.RESOLUTION
+                return FailurePoint.RESOLUTION if names_a_device(turn) else FailurePoint.NLU
             return FailurePoint.RESULT
         if _misheard(said, again, t) or (_asr_weak(turn, t) and not _understood(turn, t)):
             return FailurePoint.ASR
@@ -177,4 +201,6 @@ def failure_point(
     if turn.resolution is not None and turn.resolution.entities:
         if min(e.score for e in turn.resolution.entities) < t.resolution_low:
             return FailurePoint.RESOLUTION
+    if not names_a_device(turn) and (turn.nlu is None or turn.nlu.confidence < 1.0):
+        return FailurePoint.NLU  # a vague request the model read as something: the reading was wrong
     return FailurePoint.RESULT

@@ -3,7 +3,7 @@
 A turn rephrases an earlier one when, within ``window_s`` (default 30 s) of
 it, it is similar in words, in sound or in meaning to a turn that went
 wrong: one that failed (``Outcome`` not_understood, no_device, failed,
-unconfirmed, unsupported, error), was cut off by a barge-in
+unconfirmed, unsupported, error, refused), was cut off by a barge-in
 (``response.interrupted``) or got a "no" (``mark_negative``). The most
 recent such turn that is similar enough wins, so a chain a -> b -> c links
 c to b and b to a.
@@ -21,6 +21,13 @@ phonetic keys, >= ``min_sound`` 0.75) and meaning (cosine of the NLU
 encoder's embeddings, >= ``min_meaning`` 0.8; only with ``embed``, any
 callable ``texts -> L2-normalised rows``). Identical text counts too: saying
 the same thing again after a failure is the plainest rephrase.
+
+A retry (kind "retry"): the very next request within ``retry_s`` (default
+8 s) of a turn the user cut off, said "no" to, or that was not understood is
+its rephrase even when nothing is alike: "movie time" (cut off) then
+"activate mood lighting" 2 s later. (After "no device called ..." or a
+failed action the user may well move on; a retry there shares words
+anyway.) 0 turns it off.
 
 Pure logic: no I/O. Times are the turns' own ``started_at`` (``observe``
 forgets turns older than the window before the new one); the clock is only
@@ -43,8 +50,9 @@ Embedder = Callable[[Sequence[str]], np.ndarray]
 
 # Outcomes after which the user may well say it again.
 FAILED_OUTCOMES = frozenset(
-    {Outcome.NOT_UNDERSTOOD, Outcome.NO_DEVICE, Outcome.FAILED, Outcome.UNCONFIRMED, Outcome.UNSUPPORTED, Outcome.ERROR}
-)
+    {Outcome.NOT_UNDERSTOOD, Outcome.NO_DEVICE, Outcome.FAILED, Outcome.UNCONFIRMED, Outcome.UNSUPPORTED, Outcome.ERROR,
+     Outcome.REFUSED}  # refused: "turn off the front light" read as unlocking the front door
+)  # fmt: skip
 # Our own intents (teaching, feedback): never a request to rephrase, nor a rephrase.
 META_INTENTS = frozenset({"EdgeTeach", "EdgeForget", "EdgeNegativeFeedback", "HassNevermind"})
 
@@ -55,7 +63,7 @@ class RephraseLink:
 
     turn_id: str
     earlier_id: str
-    kind: str  # "same" | "words" | "sound" | "meaning"
+    kind: str  # "same" | "words" | "sound" | "meaning" | "retry"
     score: float  # that similarity, 0..1
     gap_s: float  # started_at difference
     words: float
@@ -93,6 +101,7 @@ class RephraseDetector:
         min_words: float = 0.6,
         min_sound: float = 0.75,
         min_meaning: float = 0.8,
+        retry_s: float = 8.0,
         embed: Embedder | None = None,
         clock: Callable[[], float] = time.time,
         max_turns: int = 32,
@@ -101,6 +110,7 @@ class RephraseDetector:
             raise ValueError(f"window_s must be positive, got {window_s}")
         self.window_s = window_s
         self.min_words, self.min_sound, self.min_meaning = min_words, min_sound, min_meaning
+        self.retry_s = retry_s
         self.embed = embed
         self.clock = clock
         self.max_turns = max_turns
@@ -148,6 +158,11 @@ class RephraseDetector:
             return "meaning", meaning
         return None
 
+    def _rejected(self, t: Turn) -> bool:
+        """Cut off, "no", or not understood: the user was plainly not served."""
+        interrupted = t.response is not None and t.response.interrupted
+        return interrupted or t.turn_id in self._negative or t.outcome is Outcome.NOT_UNDERSTOOD
+
     def link(self, turn: Turn) -> RephraseLink | None:
         """The earlier wrong turn this one rephrases, without remembering ``turn``."""
         if not is_request(turn):
@@ -164,8 +179,11 @@ class RephraseDetector:
         if self.embed is not None:
             rows = self.embed([said, *(text_of(t) for t in earlier)])
             meanings = [meaning_similarity(rows[0], rows[i + 1]) for i in range(len(earlier))]
+        last = self.last_request()
         for t, meaning in zip(earlier, meanings):  # most recent first
             found = self.similar(text_of(t), said, meaning=meaning)
+            if found is None and t is last and turn.started_at - t.started_at <= self.retry_s and self._rejected(t):
+                found = ("retry", 0.0)  # right after it went wrong, nothing else said in between
             if found is not None:
                 kind, score = found
                 return RephraseLink(

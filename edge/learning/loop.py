@@ -138,7 +138,9 @@ class LearningLoop(LoopObserver):
             personal=personal,
             outbox=outbox,
             secret=load_home_secret(default_state_dir()) if outbox is not None else None,
-            detector=RephraseDetector(window_s=s.rephrase_window_s, embed=embed if s.rewrite_embed else None, clock=clock),
+            detector=RephraseDetector(
+                window_s=s.rephrase_window_s, retry_s=s.rephrase_retry_s, embed=embed if s.rewrite_embed else None, clock=clock
+            ),
             check_back=CheckBack(s.check_back_rate),
             negative_window_s=s.negative_window_s,
             ground_truth_path=s.ground_truth_path(),
