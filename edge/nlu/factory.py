@@ -8,8 +8,8 @@ from edge.config import NluSettings
 
 
 def build_interpreter(settings: NluSettings) -> Any:
-    """``combined``: exact template matches first, our ONNX model for the rest (measured best,
-    see models/nlu/README.md); ``templates``: hassil alone."""
+    """``combined``: exact template matches first (the model checks those that filled a wildcard),
+    our ONNX model for the rest (measured best, see models/nlu/README.md); ``templates``: hassil alone."""
     from edge.nlu.templates import TemplateMatcher
 
     matcher = TemplateMatcher(settings.language)
