@@ -56,3 +56,28 @@ def test_a_light_request_keeps_its_level():
     assert nlu.slots["brightness"] == 40
     nlu = fill_levels(NluResult("turn on the pantry light", "HassLightSet", 0.9, {"name": "pantry light"}))
     assert nlu.intent == "HassTurnOn"
+
+
+def test_a_word_only_one_device_has_names_it_but_kind_words_do_not():
+    home = [Dev("v", "Vanity Light", "light", "Bathroom"), Dev("g", "Garden Lights", "light", "Garden")]
+    assert find_device("turn on the vanity", home).device.unique_id == "v"
+    assert find_device("turn off all the lights", home) is None
+
+
+def test_words_left_unexplained_count_against_a_match():
+    home = [Dev("b", "Back Door", "lock", "Kitchen")]
+    assert find_device("lock the back tour", home).device.unique_id == "b"
+    assert find_device("open the pod bay doors", home) is None
+
+
+def test_an_outdoor_thermometer_answers_the_temperature_outside():
+    home = [*HOME, Dev("o", "Outdoor Temperature", "sensor", "Outside", device_class="temperature"),
+            Dev("i", "Bathroom Temperature", "sensor", "Bathroom", device_class="temperature")]  # fmt: skip
+    nlu = device_request("what's the temperature outside", home)
+    assert nlu is not None and (nlu.intent, nlu.slots["name"]) == ("HassGetState", "Outdoor Temperature")
+    assert device_request("what's the humidity outside", home) is None  # no outdoor hygrometer here
+
+
+def test_fan_modes_are_fan_speeds():
+    nlu = fill_levels(NluResult("set the fan to high", "HassClimateSetFanMode", 0.9, {"fan_mode": "high", "domain": "fan"}))
+    assert (nlu.intent, nlu.slots["percentage"]) == ("HassFanSetSpeed", 100) and "fan_mode" not in nlu.slots
