@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from edge.config import Settings, load_settings
+from edge.config import Settings, load_settings, settings_from_dict
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -135,6 +135,8 @@ def _fields(cls: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if isinstance(default, dict):  # a table of tables ([devices."<id>"]): shown commented out, tested below
+            continue
         out[f.name] = _fields(type(default)) if dataclasses.is_dataclass(default) else None
     return out
 
@@ -150,6 +152,16 @@ def test_example_config_loads_and_holds_every_default() -> None:
 def test_example_config_shows_every_section_and_key() -> None:
     data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     assert _keys(data) == _fields(Settings)
+
+
+def test_example_config_shows_the_device_overrides_commented_out() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    block = [line[2:] for line in text.splitlines() if line.startswith("# [devices") or line.startswith("# aliases")
+             or line.startswith("# area") or line.startswith("# name")]  # fmt: skip
+    assert block and block[0].startswith("[devices.")
+    settings = settings_from_dict(tomllib.loads("\n".join(block)))
+    override = next(iter(settings.devices.values()))
+    assert override.aliases and override.area
 
 
 def test_example_config_comments_every_key() -> None:
