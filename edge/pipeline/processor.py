@@ -248,6 +248,20 @@ class TurnProcessor:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.UNREACHABLE))
 
         t0 = time.perf_counter()
+        read, resolution = self._resolve(nlu, text, entities, turn.turn_id)
+        if read is not nlu:
+            nlu = read
+            turn = dataclasses.replace(turn, nlu=nlu)
+        turn = dataclasses.replace(turn, resolution=resolution).with_timing(resolve=(time.perf_counter() - t0) * 1000)
+        if ask and act and resolution is not None and resolution.ambiguous and len(resolution.candidates) >= 2:
+            options = resolution.candidates[:2]
+            return self._ask(turn, dlg.Ask.CLARIFY, dlg.clarify_question(options), nlu, resolution, options)
+        return self._carry_out(turn, nlu, resolution, ended=ended, act=act, ask=ask)
+
+    def _resolve(
+        self, nlu: NluResult, text: str, entities: list[Any], turn_id: str = ""
+    ) -> tuple[NluResult, Resolution | None]:
+        """The devices the request means, and the reading that found them (the words' own when the NLU's finds none)."""
         recent = self._recent if time.monotonic() < self._recent_until else ()
         states = {e.unique_id: self._devices.registry.state(e.unique_id) for e in entities}
         resolution = resolve(nlu, entities, self.area, recent, states)
@@ -256,14 +270,9 @@ class TurnProcessor:
             other = device_request(nlu.text or text, entities, recent, self.area)
             found = resolve(other, entities, self.area, recent, states) if other is not None else None
             if other is not None and found is not None and found.entities:
-                _LOG.info("turn %s: read %r as %s on %s", turn.turn_id, text, other.intent, other.slots.get("name"))
-                nlu, resolution = other, found
-                turn = dataclasses.replace(turn, nlu=nlu)
-        turn = dataclasses.replace(turn, resolution=resolution).with_timing(resolve=(time.perf_counter() - t0) * 1000)
-        if ask and act and resolution is not None and resolution.ambiguous and len(resolution.candidates) >= 2:
-            options = resolution.candidates[:2]
-            return self._ask(turn, dlg.Ask.CLARIFY, dlg.clarify_question(options), nlu, resolution, options)
-        return self._carry_out(turn, nlu, resolution, ended=ended, act=act, ask=ask)
+                _LOG.info("turn %s: read %r as %s on %s", turn_id, text, other.intent, other.slots.get("name"))
+                return other, found
+        return nlu, resolution
 
     def _probe(self, text: str, alternatives: Sequence[str], entities: list[Any]) -> Any:
         """NLU and resolution without acting: would this text work here? (the rewriter's ``understand``)"""
@@ -272,9 +281,7 @@ class TurnProcessor:
         nlu = self._interpret(text, alternatives)
         if nlu.intent not in DEVICE_INTENTS:
             return Understanding(nlu)
-        recent = self._recent if time.monotonic() < self._recent_until else ()
-        states = {e.unique_id: self._devices.registry.state(e.unique_id) for e in entities}
-        resolution = resolve(nlu, entities, self.area, recent, states)
+        nlu, resolution = self._resolve(nlu, text, entities)
         found = resolution is not None and bool(resolution.entities or resolution.ambiguous)
         return Understanding(nlu, found, tuple(e.unique_id for e in resolution.entities) if resolution else ())
 
