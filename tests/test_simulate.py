@@ -48,8 +48,23 @@ def test_the_household_picks_goals_that_make_sense_in_the_current_state():
     user = User("u", "en", {"lamp_on": (Phrasing("turn on the lamp"),), "lamp_off": (Phrasing("turn off the lamp"),)})
     home = Household({"lamp_on": LAMP, "lamp_off": off}, (user,))
     rng = random.Random(3)
-    assert {home.pick(rng, {"lamp": "off"})[1].key for _ in range(20)} == {"lamp_on"}
-    assert {home.pick(rng, {"lamp": "on"})[1].key for _ in range(20)} == {"lamp_off"}
+    assert home.families(user) == [("lamp_on", "lamp_off")]
+    assert {home.choose(user, ("lamp_on", "lamp_off"), {"lamp": "off"}, rng).key for _ in range(20)} == {"lamp_on"}
+    assert {home.choose(user, ("lamp_on", "lamp_off"), {"lamp": "on"}, rng).key for _ in range(20)} == {"lamp_off"}
+
+
+def test_a_day_is_a_routine_every_user_their_share_every_device_in_turn():
+    home = default_household()
+    plan = home.plan_day(random.Random(1), 60)
+    assert len(plan) == 60
+    per_user = {u.name: sum(1 for p, _ in plan if p is u) for u in home.users}
+    total = sum(u.weight for u in home.users)
+    for u in home.users:
+        assert abs(per_user[u.name] - 60 * u.weight / total) < 1
+        families = [f for p, f in plan if p is u]
+        counts = {f: families.count(f) for f in home.families(u)}
+        assert max(counts.values()) - min(counts.values()) <= 1  # rounds: no device twice before the others
+    assert plan != home.plan_day(random.Random(2), 60) and plan == home.plan_day(random.Random(1), 60)
 
 
 def test_the_default_household_is_valid_and_every_habit_has_a_way_out():
@@ -122,7 +137,7 @@ def test_day_metrics_count_defects_links_failure_points_and_rewrites():
     m = day_metrics(1, records, [(True, False), (False, True)], missed_wakes=2, table_version=3, table_rewrites=4)
     assert (m.turns, m.sessions, m.gave_up, m.missed_wakes) == (8, 2, 1, 2)
     assert m.defect_rate == pytest.approx(3 / 8, abs=1e-4)
-    assert (m.rewrites, m.rewrite_wins, m.rewrite_losses) == (3, 1, 1)
+    assert (m.rewrites, m.rewrite_wins, m.rewrite_losses, m.rewrites_wrong) == (3, 1, 1, 1)
     assert m.rephrase_precision == 0.5 and m.rephrase_recall == 0.5 and m.rephrase_f1 == 0.5
     assert m.failure_point_accuracy == pytest.approx(2 / 3, abs=1e-4)
     assert m.failure_points == {"nlu": 2, "resolution": 1}

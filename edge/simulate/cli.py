@@ -18,7 +18,7 @@ def add_simulate_parser(subparsers: Any, parents: Sequence[argparse.ArgumentPars
     )
     p.add_argument("--days", type=int, default=7, help="simulated days (default 7)")
     p.add_argument("--seed", type=int, default=0, help="the same seed gives the same traffic (default 0)")
-    p.add_argument("--requests", type=int, default=40, metavar="N", help="requests per day (default 40)")
+    p.add_argument("--requests", type=int, default=60, metavar="N", help="requests per day (default 60)")
     p.add_argument("--text", action="store_true", help="text into everything after ASR instead of synthesized audio (fast)")
     p.add_argument("--no-learning", action="store_true", help="the same traffic without nightly tables (a baseline)")
     p.add_argument("--json", action="store_true", help="one JSON object per day on stdout")

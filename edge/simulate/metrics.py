@@ -9,6 +9,8 @@ failure point, its rewrite). ``day_metrics`` reduces one day's records:
   before NLU, where the rewrite made a defect into the intended action (win)
   or broke a request that would have worked as heard (loss); "would have"
   is the same text planned by the pipeline without the rewrite step;
+  ``rewrites_wrong``: rewritten turns that were still wrong (a loss, or a
+  rewrite of a defect into another defect);
 - ``rephrase_precision`` / ``rephrase_recall``: the speaker's ``rephrase_of``
   links against the true ones (a user's next attempt at the same request
   links to their previous attempt);
@@ -99,6 +101,7 @@ class DayMetrics:
     rewrites: int
     rewrite_wins: int
     rewrite_losses: int
+    rewrites_wrong: int  # rewritten turns that still did not do what the user meant (losses among them)
     rephrase_precision: float | None
     rephrase_recall: float | None
     rephrase_f1: float | None
@@ -146,6 +149,7 @@ def day_metrics(
         rewrites=len(rewritten),
         rewrite_wins=sum(r.rewrite_win for r in rewritten),
         rewrite_losses=sum(r.rewrite_loss for r in rewritten),
+        rewrites_wrong=sum(not r.correct for r in rewritten),
         rephrase_precision=precision,
         rephrase_recall=recall,
         rephrase_f1=_f1(precision, recall),

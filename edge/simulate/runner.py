@@ -6,8 +6,9 @@ its ``TurnProcessor`` alone for ``audio=False``) with its on-device learning
 (rephrase detection, defect labels, failure points, the rewrite step, the
 feedback outbox synced to the hub), and the learning hub. Each day:
 
-1. requests at random times between 07:00 and 23:00: a user and one of their
-   goals that makes sense in the house's current state;
+1. requests at random times between 07:00 and 23:00, a routine: each user
+   their share, going round their devices (``Household.plan_day``), each
+   request the goal that makes sense in the house's current state;
 2. the user says their habit; on a wrong outcome they barge in (or let the
    answer end) and say their next phrasing, until it works, their patience
    ends, or they give up; a question asked back is answered;
@@ -55,7 +56,7 @@ WAKE = "Alexa, "
 class SimulationSettings:
     days: int = 7
     seed: int = 0
-    requests_per_day: int = 40
+    requests_per_day: int = 60
     audio: bool = True  # False: text into everything after ASR (fast, for CI)
     learning: bool = True  # False: the same traffic without the nightly table (a baseline)
     min_support: int = 2  # the hub's: rephrase chains before a rewrite ships
@@ -170,14 +171,15 @@ class Simulation:
         s = self.settings
         rng = random.Random(f"edge-simulate:{s.seed}:{day}")
         moments = sorted(rng.uniform(7 * 3600, 23 * 3600) for _ in range(s.requests_per_day))
+        plan = self.household.plan_day(rng, s.requests_per_day)
         start = len(self.records)
         sessions: list[tuple[bool, bool]] = []
         missed = 0
         table_version, table_rewrites = self.speaker.table_info()
-        for n, moment in enumerate(moments):
+        for n, (moment, (user, family)) in enumerate(zip(moments, plan)):
             states = {uid: self.home.state(uid) for g in self.household.goals.values() for uid in g.entities}
-            user, goal = self.household.pick(rng, states)
             srng = random.Random(f"edge-simulate:{s.seed}:{day}:{n}")
+            goal = self.household.choose(user, family, states, srng)
             self._session += 1
             ok, gave_up, misses = self._request(day, user, goal, EPOCH + (day - 1) * DAY_S + moment, srng)
             sessions.append((ok, gave_up))

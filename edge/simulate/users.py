@@ -99,14 +99,45 @@ class Household:
                 if not options:
                     raise ValueError(f"user {user.name}: no phrasing for {key!r}")
 
-    def pick(self, rng: random.Random, states: Mapping[str, str]) -> tuple[User, Goal]:
-        """The next request: a user by weight, then one of their goals that makes sense in these states."""
-        user = rng.choices(self.users, weights=[u.weight for u in self.users])[0]
-        keys = [k for k in user.goals() if _sensible(self.goals[k], states)]
-        if not keys:
-            keys = list(user.goals())
-        weights = [user.goal_weights.get(k, 1.0) for k in keys]
-        return user, self.goals[rng.choices(keys, weights=weights)[0]]
+    def families(self, user: User) -> list[tuple[str, ...]]:
+        """The user's goals grouped by the device they switch ("kitchen_on" with "kitchen_off"), in habit order."""
+        groups: dict[str, list[str]] = {}
+        for key in user.goals():
+            goal = self.goals[key]
+            groups.setdefault(goal.when[0] if goal.when else key, []).append(key)
+        return [tuple(keys) for keys in groups.values()]
+
+    def plan_day(self, rng: random.Random, requests: int) -> list[tuple[User, tuple[str, ...]]]:
+        """The day's requests in time order: who, and about which device (a family of goals).
+
+        A day is a routine more than a lottery: each user gets their share of the requests by
+        weight (largest remainder), and goes through their devices in a shuffled round, again and
+        again, so every day holds nearly the same mix and days can be compared."""
+        total = sum(u.weight for u in self.users)
+        shares = [requests * u.weight / total for u in self.users]
+        counts = [int(x) for x in shares]
+        for i in sorted(range(len(shares)), key=lambda i: (counts[i] - shares[i], i))[: requests - sum(counts)]:
+            counts[i] += 1
+        plan: list[tuple[User, tuple[str, ...]]] = []
+        for user, count in zip(self.users, counts):
+            families = self.families(user)
+            rounds: list[tuple[str, ...]] = []
+            while len(rounds) < count:
+                batch = list(families)
+                rng.shuffle(batch)
+                rounds += batch
+            plan += [(user, family) for family in rounds[:count]]
+        rng.shuffle(plan)
+        return plan
+
+    def choose(self, user: User, family: tuple[str, ...], states: Mapping[str, str], rng: random.Random) -> Goal:
+        """The goal of the family that makes sense now ("on" when it is off), else any of the user's that does."""
+        for keys in (family, user.goals()):
+            sensible = [k for k in keys if _sensible(self.goals[k], states)]
+            if sensible:
+                weights = [user.goal_weights.get(k, 1.0) for k in sensible]
+                return self.goals[rng.choices(sensible, weights=weights)[0]]
+        return self.goals[family[0]]
 
 
 def _sensible(goal: Goal, states: Mapping[str, str]) -> bool:
