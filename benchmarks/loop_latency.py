@@ -62,6 +62,7 @@ def main() -> int:
         overrides = {
             "mqtt": {"host": broker.host, "port": broker.port},
             "log": {"db": str(tmp / "turns.db")},
+            "nlu": {"match_cache": 0},  # every utterance pays for its template match (repeats are not cached)
             "asr": {"model": args.asr_model or base.asr.model, "compute_type": base.asr.compute_type,
                     "threads": base.asr.threads, "beam_size": base.asr.beam_size, "window_s": base.asr.window_s},
         }

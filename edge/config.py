@@ -139,6 +139,7 @@ class AsrSettings:
 class NluSettings:
     language: str = "en"
     engine: str = "combined"  # combined (templates first, then our ONNX model) | templates (hassil alone)
+    match_cache: int = 512  # template matches remembered by (text, room) for repeated commands; 0 = none
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +258,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "vad.max_command_s": (1.0, 30.0),
     "vad.no_speech_timeout_s": (0.5, 30.0),
     "asr.threads": (1, 64),
+    "nlu.match_cache": (0, 100_000),
     "asr.beam_size": (1, 10),
     "asr.window_s": (6.0, 30.0),
     "wake.threads": (1, 16),

@@ -74,3 +74,18 @@ def test_a_wildcard_match_says_so(matcher):
     """ "play {search_query}" fits any words: the combined interpreter lets the model check these."""
     exact, wildcard = matcher.match_detail("play poker with me")
     assert exact.intent == "HassMediaSearchAndPlay" and wildcard
+
+
+def test_repeated_commands_are_remembered_until_the_names_change():
+    from edge.nlu import VocabularyEntry
+    from edge.nlu.templates import TemplateMatcher
+
+    m = TemplateMatcher()
+    m.set_vocabulary([VocabularyEntry(name="Desk Lamp", domain="light", area="Office")])
+    first = m.interpret("turn on the desk lamp")
+    assert first.intent == "HassTurnOn" and m.interpret("turn on the desk lamp") is first
+    m.set_vocabulary([VocabularyEntry(name="Reading Lamp", domain="light", area="Office")])
+    assert m.interpret("turn on the desk lamp").slots.get("name") is None  # no desk lamp any more: no stale match
+    none = TemplateMatcher(cache_size=0)
+    none.set_vocabulary([VocabularyEntry(name="Desk Lamp", domain="light", area="Office")])
+    assert none.interpret("turn on the desk lamp") is not none.interpret("turn on the desk lamp")

@@ -12,7 +12,7 @@ def build_interpreter(settings: NluSettings) -> Any:
     our ONNX model for the rest (measured best, see models/nlu/README.md); ``templates``: hassil alone."""
     from edge.nlu.templates import TemplateMatcher
 
-    matcher = TemplateMatcher(settings.language)
+    matcher = TemplateMatcher(settings.language, cache_size=settings.match_cache)
     if settings.engine == "templates":
         return matcher
     from edge.nlu.model import CombinedInterpreter, ModelInterpreter

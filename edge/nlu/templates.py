@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -13,6 +14,7 @@ from edge.nlu.extra_sentences import with_extra_sentences
 from edge.turn import NluResult
 
 _LOG = logging.getLogger("edge.nlu")
+MATCH_CACHE = 512  # exact matches remembered, by (text, area)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ def area_id(area: str) -> str:
 class TemplateMatcher:
     """``interpret(text)`` -> ``NluResult``; the vocabulary can be swapped at any time."""
 
-    def __init__(self, language: str = "en") -> None:
+    def __init__(self, language: str = "en", *, cache_size: int = MATCH_CACHE) -> None:
         from hassil import Intents
         from home_assistant_intents import get_intents
 
@@ -53,6 +55,10 @@ class TemplateMatcher:
         self._intents = Intents.from_dict(data)
         self._lock = threading.Lock()
         self._lists: dict[str, Any] = {}
+        # the last exact matches by (text, area): people say the same few commands every day, and
+        # hassil takes 3-10 ms a sentence on a Pi-class CPU; cleared when the vocabulary changes
+        self._matches: OrderedDict[tuple[str, str], tuple[NluResult, bool]] = OrderedDict()
+        self._cache_size = cache_size
         self.set_vocabulary([])
         self.interpret("turn on the light")  # warm hassil's caches off the request path
 
@@ -75,6 +81,12 @@ class TemplateMatcher:
         }
         with self._lock:
             self._lists = lists
+            self._matches.clear()  # other names, other matches
+
+    def forget(self) -> None:
+        """Drop the remembered matches (benchmarks time hassil itself, not the memory)."""
+        with self._lock:
+            self._matches.clear()
 
     def interpret(self, text: str, *, area: str = "") -> NluResult:
         """An exact template match (confidence 1.0), else a partial one (0.5, see ``partial``), else none."""
@@ -97,11 +109,26 @@ class TemplateMatcher:
     def match_detail(self, text: str, *, area: str = "") -> tuple[NluResult, bool]:
         """``match``, and whether a wildcard slot took some of the words ("play {search_query}"):
         such a template fits any words there, chatter included ("play poker with me")."""
-        from hassil import recognize_best
-
         clean, lists, context = self._context(text, area)
         if not clean:
             return NluResult(text=text, intent=None, confidence=0.0, source="hassil"), False
+        key = (clean, context["area"])
+        with self._lock:
+            cached = self._matches.get(key)
+            if cached is not None and lists is self._lists:
+                self._matches.move_to_end(key)
+                return cached
+        found = self._match_detail(clean, lists, context)
+        with self._lock:
+            if lists is self._lists:
+                self._matches[key] = found
+                while len(self._matches) > self._cache_size:
+                    self._matches.popitem(last=False)
+        return found
+
+    def _match_detail(self, clean: str, lists: dict[str, Any], context: dict[str, Any]) -> tuple[NluResult, bool]:
+        from hassil import recognize_best
+
         result = recognize_best(
             clean,
             self._intents,
