@@ -127,7 +127,9 @@ class Rewriter:
         self.personal = personal
         self.embed = embed
         self.settings = settings
-        self._cache: dict[str, np.ndarray] = {}
+        self._global: _Index | None = None
+        self._personal: _Index | None = None
+        self._queries: dict[str, np.ndarray] = {}
 
     # -- the guard ------------------------------------------------------------------------
     @staticmethod
@@ -189,49 +191,72 @@ class Rewriter:
         return Rewritten(target, u, RewriteResult(original, target, source, round(float(score), 3), version))
 
     # -- retrieval -------------------------------------------------------------------------
-    def _vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Lexical rows and (with an embedder) meaning rows, cached by text."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            rows = retrieval_vectors(missing)
-            if self.embed is not None:
-                rows = np.concatenate([rows, np.asarray(self.embed(missing), dtype=np.float32)], axis=1)
-            if len(self._cache) + len(missing) > 20_000:
-                self._cache.clear()
-            self._cache.update(zip(missing, rows))
-        both = np.stack([self._cache[t] for t in texts])
-        return both[:, :RETRIEVAL_DIM], (both[:, RETRIEVAL_DIM:] if self.embed is not None else None)
+    def _rows(self, texts: Sequence[str]) -> np.ndarray:
+        """Lexical columns (RETRIEVAL_DIM), then the embedding's (with an embedder), one row per text."""
+        rows = retrieval_vectors(texts)
+        if self.embed is not None and len(texts):
+            rows = np.concatenate([rows, np.asarray(self.embed(list(texts)), dtype=np.float32)], axis=1)
+        return rows
+
+    def _indexes(self, table: RewriteTable | None) -> list[_Index]:
+        """The utterances that worked as matrices, one for the table's (global) and one for this home's
+        (personal); each rebuilt only when its source changes."""
+        key = (table.version, table.created_at, len(table.examples)) if table is not None else ()
+        if self._global is None or self._global.key != key:
+            examples = table.examples if table is not None else ()
+            self._global = self._index_of(key, [(e.text, e.intent, e.support, e.success_rate, "global") for e in examples])
+        if self.personal is None:
+            return [self._global]
+        key = (self.personal.version,)
+        if self._personal is None or self._personal.key != key:
+            mine = self.personal.examples()
+            self._personal = self._index_of(key, [(p.text, p.intent, p.successes, p.success_rate, "personal") for p in mine])
+        return [self._global, self._personal]
+
+    def _index_of(self, key: tuple[object, ...], meta: list[tuple[str, str, int, float, str]]) -> _Index:
+        keys = [normalize_utterance(m[0]) for m in meta]
+        rows = self._rows(keys) if keys else np.zeros((0, RETRIEVAL_DIM), np.float32)
+        lexical = np.ascontiguousarray(rows[:, :RETRIEVAL_DIM])
+        meaning = np.ascontiguousarray(rows[:, RETRIEVAL_DIM:]) if keys and self.embed is not None else None
+        return _Index(key, keys, meta, lexical, meaning)
 
     def neighbours(self, text: str, table: RewriteTable | None = None) -> list[Neighbour]:
         """Utterances that worked, most alike first after re-ranking, at most ``top_k``, at least ``min_similarity``."""
         s = self.settings
-        pool: dict[str, tuple[str, str, int, float]] = {}  # normalised -> (text, intent, support, success_rate)
-        sources: dict[str, str] = {}
-        for e in table.examples if table is not None else ():
-            pool[normalize_utterance(e.text)] = (e.text, e.intent, e.support, e.success_rate)
-            sources[normalize_utterance(e.text)] = "global"
-        for p in self.personal.examples() if self.personal is not None else ():
-            pool[normalize_utterance(p.text)] = (p.text, p.intent, p.successes, p.success_rate)
-            sources[normalize_utterance(p.text)] = "personal"
-        pool.pop(normalize_utterance(text), None)
-        if not pool:
-            return []
-        keys = list(pool)
-        lexical, meaning = self._vectors([normalize_utterance(text), *keys])
-        sims = lexical[1:] @ lexical[0]
-        meanings = (meaning[1:] @ meaning[0]) if meaning is not None else [None] * len(keys)
-        out = []
-        for key, sim, mean in zip(keys, sims, meanings):
-            if sim < s.min_similarity:
+        said = normalize_utterance(text)
+        query = self._queries.get(said)
+        if query is None:
+            if len(self._queries) >= 256:
+                self._queries.clear()
+            query = self._queries[said] = self._rows([said])[0]
+        best: dict[str, Neighbour] = {}  # by normalised text: this home's own over the global one
+        for index in self._indexes(table):
+            if not index.keys:
                 continue
-            t, intent, support, rate = pool[key]
-            score = float(sim) + s.success_weight * (rate - 0.5) + s.support_weight * math.log1p(support)
-            score += s.personal_bonus if sources[key] == "personal" else 0.0
-            score += s.meaning_weight * float(mean) if mean is not None else 0.0
-            out.append(Neighbour(t, intent, sources[key], round(float(sim), 3), None if mean is None else round(float(mean), 3),
-                                 support, rate, round(score, 4)))  # fmt: skip
+            sims = index.lexical @ query[:RETRIEVAL_DIM]
+            meanings = index.meaning @ query[RETRIEVAL_DIM:] if index.meaning is not None else None
+            for i in np.flatnonzero(sims >= s.min_similarity):
+                if index.keys[i] == said:
+                    continue
+                t, intent, support, rate, source = index.meta[i]
+                mean = None if meanings is None else float(meanings[i])
+                score = float(sims[i]) + s.success_weight * (rate - 0.5) + s.support_weight * math.log1p(support)
+                score += s.personal_bonus if source == "personal" else 0.0
+                score += s.meaning_weight * mean if mean is not None else 0.0
+                best[index.keys[i]] = Neighbour(t, intent, source, round(float(sims[i]), 3),
+                                                None if mean is None else round(mean, 3), support, rate, round(score, 4))  # fmt: skip
+        out = list(best.values())
         out.sort(key=lambda n: n.score, reverse=True)
         return out[: s.top_k]
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    key: tuple[object, ...]
+    keys: list[str]  # normalised utterances
+    meta: list[tuple[str, str, int, float, str]]  # (text, intent, support, success_rate, source)
+    lexical: np.ndarray  # retrieval_vectors rows
+    meaning: np.ndarray | None  # the embedder's rows, with one
 
 
 _NUMBER_WORDS = frozenset(
