@@ -243,8 +243,8 @@ class Rewriter:
                 score = float(sims[i]) + s.success_weight * (rate - 0.5) + s.support_weight * math.log1p(support)
                 score += s.personal_bonus if source == "personal" else 0.0
                 score += s.meaning_weight * mean if mean is not None else 0.0
-                best[index.keys[i]] = Neighbour(t, intent, source, round(float(sims[i]), 3),
-                                                None if mean is None else round(mean, 3), support, rate, round(score, 4))  # fmt: skip
+                meaning = None if mean is None else round(mean, 3)
+                best[index.keys[i]] = Neighbour(t, intent, source, round(float(sims[i]), 3), meaning, support, rate, round(score, 4))
         out = list(best.values())
         out.sort(key=lambda n: n.score, reverse=True)
         return out[: s.top_k]
