@@ -244,7 +244,8 @@ class Rewriter:
                 score += s.personal_bonus if source == "personal" else 0.0
                 score += s.meaning_weight * mean if mean is not None else 0.0
                 meaning = None if mean is None else round(mean, 3)
-                best[index.keys[i]] = Neighbour(t, intent, source, round(float(sims[i]), 3), meaning, support, rate, round(score, 4))
+                similarity = round(float(sims[i]), 3)
+                best[index.keys[i]] = Neighbour(t, intent, source, similarity, meaning, support, rate, round(score, 4))
         out = list(best.values())
         out.sort(key=lambda n: n.score, reverse=True)
         return out[: s.top_k]
