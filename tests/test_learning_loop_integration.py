@@ -194,3 +194,59 @@ def test_a_no_labels_a_wrong_guess_a_fixed_failure_is_rewritten_next_time_and_te
         forgot, _ = say(p, loop, "forget that")
         assert forgot.response.text == "OK, I forgot what movie time means."
         assert say(p, loop, "movie time")[0].rewrite is None
+
+
+class _Heard:
+    """A transcriber that hears what the test says next (the rest of the loop is real)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def transcribe(self, audio, vocabulary=()):
+        from edge.turn import AsrResult
+
+        return AsrResult(self.text, -0.3, 0.01, 1.5, "test")
+
+
+def _command(*, wake: bool):
+    import time
+
+    import numpy as np
+
+    from edge.pipeline.front import CapturedCommand
+    from edge.vad import EndpointReason
+    from edge.wake.detector import Detection
+
+    return CapturedCommand(Detection("alexa", 0.97, 1.0) if wake else None, np.zeros(16000, np.int16),
+                           EndpointReason.END_OF_SPEECH, time.monotonic(), 1.0)  # fmt: skip
+
+
+def test_from_the_microphone_a_rewrite_to_unlock_only_asks_and_acts_on_a_yes(broker, home, link, interpreter, tmp_path):
+    from edge.pipeline.processor import TurnProcessor
+
+    priv, pub = tmp_path / "hub.key", tmp_path / "hub.pub"
+    generate_keypair(priv, pub)
+    sub = RewriteTableSubscriber(load_public_key(pub), tmp_path / "spk")
+    assert sub.offer(sign_table(RewriteTable.of(5, 0.0, [Rewrite("let me in", "unlock the front door", 9, 0.9)]),
+                                load_private_key(priv)))  # fmt: skip
+    processor(interpreter, link, None).process_text("lock the front door", act=True)
+    assert wait_until(lambda: home.state("sim_front_door") == "locked", 3)
+    heard = _Heard()
+    with PersonalStore(":memory:") as store:
+        loop = LearningLoop(rewriter=Rewriter(table=sub.current, personal=store), personal=store)
+        p = TurnProcessor(heard, interpreter, link, device_id="kitchen-speaker", area="Kitchen", confirm_timeout_s=2.0,
+                          wake_model="alexa", learning=loop)  # fmt: skip
+        before = list(home.received("sim_front_door"))
+        heard.text = "Alexa, let me in."
+        asked = p.process(_command(wake=True), "mic")
+        assert asked.rewrite is not None and asked.rewrite.text == "unlock the front door"
+        assert asked.outcome is Outcome.ASKED and asked.actions == () and list(home.received("sim_front_door")) == before
+        heard.text = "No."
+        refused = p.process(_command(wake=False), "mic")
+        assert refused.outcome is Outcome.REFUSED and home.state("sim_front_door") == "locked"
+        heard.text = "Alexa, let me in."
+        p.process(_command(wake=True), "mic")
+        heard.text = "Yes."
+        done = p.process(_command(wake=False), "mic")  # a spoken confirmation, not the rewrite alone
+        assert done.outcome is Outcome.DONE and home.state("sim_front_door") == "unlocked"
+    processor(interpreter, link, None).process_text("lock the front door", act=True)
