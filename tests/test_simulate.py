@@ -67,11 +67,14 @@ def test_a_day_is_a_routine_every_user_their_share_every_device_in_turn():
     assert plan != home.plan_day(random.Random(2), 60) and plan == home.plan_day(random.Random(1), 60)
 
 
-def test_the_default_household_is_valid_and_every_habit_has_a_way_out():
-    home = default_household()
+@pytest.mark.parametrize("name", ["default", "holdout"])
+def test_the_households_are_valid_and_every_habit_has_a_way_out(name):
+    from edge.simulate.household import HOUSEHOLDS
+
+    home = HOUSEHOLDS[name]()
     assert len(home.users) >= 4 and len({u.voice for u in home.users}) == len(home.users)
     kinds = {p.kind for u in home.users for ps in u.habits.values() for p in ps}
-    assert kinds == set(Kind)
+    assert kinds == set(Kind) if name == "default" else len(kinds) >= 3  # the holdout leaves mishearing to the ASR
     for user in home.users:
         for key, options in user.habits.items():
             assert options[-1].kind is Kind.CANONICAL, (user.name, key)  # the last rephrase is the plain sentence

@@ -21,6 +21,8 @@ def add_simulate_parser(subparsers: Any, parents: Sequence[argparse.ArgumentPars
     p.add_argument("--requests", type=int, default=60, metavar="N", help="requests per day (default 60)")
     p.add_argument("--text", action="store_true", help="text into everything after ASR instead of synthesized audio (fast)")
     p.add_argument("--no-learning", action="store_true", help="the same traffic without nightly tables (a baseline)")
+    p.add_argument("--household", choices=("default", "holdout"), default="default",
+                   help="who lives there: the default family, or a held-out one nothing was tuned to")  # fmt: skip
     p.add_argument("--json", action="store_true", help="one JSON object per day on stdout")
     p.add_argument("--trace", metavar="FILE", help="write every day, turn and table as JSON lines (for edge report)")
     p.add_argument("--audio-cache", metavar="DIR", help="synthesized speech cache (default ~/.cache/edge/sim-audio)")
@@ -31,6 +33,7 @@ def add_simulate_parser(subparsers: Any, parents: Sequence[argparse.ArgumentPars
 def simulate_main(args: argparse.Namespace) -> int:
     from edge.config import load_settings
     from edge.errors import EdgeError
+    from edge.simulate.household import HOUSEHOLDS
     from edge.simulate.metrics import rewrite_summary
     from edge.simulate.runner import Simulation, SimulationSettings
 
@@ -46,9 +49,9 @@ def simulate_main(args: argparse.Namespace) -> int:
     )  # fmt: skip
     trace = open(args.trace, "w", encoding="utf-8") if args.trace else None  # noqa: SIM115
     try:
-        with Simulation(settings, base=base) as sim:
+        with Simulation(settings, HOUSEHOLDS[args.household](), base=base) as sim:
             if trace is not None:
-                meta = {"type": "simulation", "days": settings.days, "seed": settings.seed,
+                meta = {"type": "simulation", "household": args.household, "days": settings.days, "seed": settings.seed,
                         "requests_per_day": settings.requests_per_day, "audio": settings.audio,
                         "learning": settings.learning}  # fmt: skip
                 trace.write(json.dumps(meta) + "\n")

@@ -137,3 +137,68 @@ def default_household() -> Household:
         weight=0.9,
     )
     return Household(_goals(), (sam, alex, kim, pat), area="Kitchen")
+
+
+def holdout_household() -> Household:
+    """Another family in the same house, with habits nobody tuned anything to: a check that what the
+    speaker learns (and how it labels its mistakes) is not fitted to ``default_household``."""
+    robin = User(
+        "robin",
+        "piper",
+        {
+            "lamp_on": (nick("switch on the tv light", "tv light"), P("turn on the living room lamp")),
+            "lamp_off": (nick("switch off the tv light", "tv light"), P("turn off the living room lamp")),
+            "ceiling_on": (nick("lights on in the lounge", "lounge"), P("turn on the living room ceiling light")),
+            "ceiling_off": (nick("lights off in the lounge", "lounge"), P("turn off the living room ceiling light")),
+            "heat_21": (vague("put the heating up to 21"), P("set the thermostat to 21 degrees")),
+            "kitchen_on": (P("turn on the kitchen light"),),
+            "kitchen_off": (P("turn off the kitchen light"),),
+        },
+        weight=1.1,
+    )
+    jo = User(
+        "jo",
+        "en",
+        {
+            "standing_on": (nick("turn on the corner lamp", "corner lamp"), P("turn on the standing light")),
+            "standing_off": (nick("turn off the corner lamp", "corner lamp"), P("turn off the standing light")),
+            "coffee_on": (vague("start the coffee"), P("turn on the coffee maker")),
+            "coffee_off": (vague("stop the coffee"), P("turn off the coffee maker")),
+            "office_on": (nick("turn on the desk light", "desk light"), P("turn on the office light")),
+            "office_off": (nick("turn off the desk light", "desk light"), P("turn off the office light")),
+            "porch_on": (P("turn on the porch light"),),
+            "porch_off": (P("turn off the porch light"),),
+        },
+    )
+    max_ = User(
+        "max",
+        "en+m3",
+        {
+            "desk_fan_on": (nick("turn on the blower", "blower"), P("turn on the desk fan")),
+            "desk_fan_off": (nick("turn off the blower", "blower"), P("turn off the desk fan")),
+            "bedroom_on": (P("turn on the bedroom light"),),
+            "bedroom_off": (nick("lights out", "lights"), P("turn off the bedroom light")),
+            "mood": (vague("make it cosy"), P("activate mood lighting")),
+            "kitchen_on": (P("turn on the kitchen light"),),
+            "kitchen_off": (P("turn off the kitchen light"),),
+        },
+        weight=0.9,
+    )
+    lee = User(
+        "lee",
+        "en-gb-x-rp",
+        {
+            "hallway_on": (nick("turn on the landing light", "landing light"), P("turn on the hallway light")),
+            "hallway_off": (nick("turn off the landing light", "landing light"), P("turn off the hallway light")),
+            "porch_on": (nick("turn on the outside lamp", "outside lamp"), P("turn on the porch light")),
+            "porch_off": (nick("turn off the outside lamp", "outside lamp"), P("turn off the porch light")),
+            "outdoor_temp": (vague("do I need a coat"), P("what is the outdoor temperature")),
+            "lamp_on": (P("turn on the living room lamp"),),
+            "lamp_off": (P("turn off the living room lamp"),),
+        },
+        weight=0.9,
+    )
+    return Household(_goals(), (robin, jo, max_, lee), area="Kitchen")
+
+
+HOUSEHOLDS = {"default": default_household, "holdout": holdout_household}
