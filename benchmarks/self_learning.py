@@ -1,7 +1,7 @@
 """Self-learning, closed loop: does the speaker get better day by day? The issue-5 bar, measured.
 
     .venv/bin/python benchmarks/self_learning.py [--days 7] [--requests 60] [--seed 0] [--text] [--baseline]
-                                                 [--trace FILE]
+                                                 [--household default|holdout] [--trace FILE]
 
 Runs ``edge.simulate`` (the default household, the real pipeline from
 synthesized audio unless ``--text``, nightly mining through the hub and the
@@ -32,25 +32,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from edge.simulate import Simulation, SimulationSettings  # noqa: E402
+from edge.simulate.household import HOUSEHOLDS  # noqa: E402
+from edge.simulate.trace import TraceWriter  # noqa: E402
 
 BAR = {"defect_drop": 0.35, "win_loss_ratio": 12.0, "rephrase_f1": 0.9, "failure_point_accuracy": 0.92}
 
 
-def run(settings: SimulationSettings, trace: Path | None) -> dict:
-    with Simulation(settings) as sim:
+def run(settings: SimulationSettings, household: str, trace: Path | None) -> dict:
+    meta = {"household": household, "days": settings.days, "seed": settings.seed, "audio": settings.audio,
+            "learning": settings.learning, "requests_per_day": settings.requests_per_day}  # fmt: skip
+    writer = TraceWriter(trace, meta) if trace is not None else None
+    with Simulation(settings, HOUSEHOLDS[household]()) as sim:
         for day in sim.run():
             print(json.dumps(day.to_dict()), flush=True)
-        summary = sim.summary()
-        if trace is not None:
-            with open(trace, "w", encoding="utf-8") as f:
-                f.write(json.dumps({"type": "simulation", "days": settings.days, "seed": settings.seed,
-                                    "audio": settings.audio, "learning": settings.learning}) + "\n")  # fmt: skip
-                for d in sim.days_done:
-                    f.writelines(json.dumps({"type": "turn", **r.to_dict()}) + "\n" for r in sim.records if r.day == d.day)
-                    f.write(json.dumps({"type": "day", **d.to_dict()}) + "\n")
-                f.write(json.dumps({"type": "summary", **summary}) + "\n")
-                f.writelines(json.dumps({"type": "table", **t}) + "\n" for t in sim.tables)
-    return summary
+            if writer is not None:
+                writer.day(sim, day)
+        if writer is not None:
+            writer.finish(sim)
+        return sim.summary()
 
 
 def verdicts(s: dict) -> list[tuple[str, bool, str]]:
@@ -74,16 +73,17 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--text", action="store_true", help="text instead of audio (fast)")
+    ap.add_argument("--household", choices=sorted(HOUSEHOLDS), default="default")
     ap.add_argument("--baseline", action="store_true", help="also run the same seed without learning")
     ap.add_argument("--trace", type=Path, help="write the learning run's trace here (for edge report)")
     args = ap.parse_args()
     settings = SimulationSettings(days=args.days, requests_per_day=args.requests, seed=args.seed, audio=not args.text)
     t0 = time.perf_counter()
-    summary = run(settings, args.trace)
+    summary = run(settings, args.household, args.trace)
     print(json.dumps({"summary": summary}), flush=True)
     if args.baseline:
         base = run(SimulationSettings(days=args.days, requests_per_day=args.requests, seed=args.seed,
-                                      audio=not args.text, learning=False), None)  # fmt: skip
+                                      audio=not args.text, learning=False), args.household, None)  # fmt: skip
         print(json.dumps({"baseline": base}), flush=True)
         print(f"baseline last day {base['defect_rate_last_day']} vs learning {summary['defect_rate_last_day']}")
     print(f"wall {time.perf_counter() - t0:.0f} s ({'text' if args.text else 'audio'}, {args.days} days x {args.requests})")

@@ -34,8 +34,8 @@ def simulate_main(args: argparse.Namespace) -> int:
     from edge.config import load_settings
     from edge.errors import EdgeError
     from edge.simulate.household import HOUSEHOLDS
-    from edge.simulate.metrics import rewrite_summary
     from edge.simulate.runner import Simulation, SimulationSettings
+    from edge.simulate.trace import TraceWriter
 
     base = load_settings(args.config, profile=getattr(args, "profile", None))
     level = getattr(args, "log_level", None) or "warning"
@@ -47,34 +47,20 @@ def simulate_main(args: argparse.Namespace) -> int:
         days=args.days, seed=args.seed, requests_per_day=args.requests, audio=not args.text,
         learning=not args.no_learning, audio_cache=Path(args.audio_cache) if args.audio_cache else None,
     )  # fmt: skip
-    trace = open(args.trace, "w", encoding="utf-8") if args.trace else None  # noqa: SIM115
+    meta = {"household": args.household, "days": settings.days, "seed": settings.seed,
+            "requests_per_day": settings.requests_per_day, "audio": settings.audio, "learning": settings.learning}  # fmt: skip
+    trace = TraceWriter(args.trace, meta) if args.trace else None
     try:
         with Simulation(settings, HOUSEHOLDS[args.household](), base=base) as sim:
-            if trace is not None:
-                meta = {"type": "simulation", "household": args.household, "days": settings.days, "seed": settings.seed,
-                        "requests_per_day": settings.requests_per_day, "audio": settings.audio,
-                        "learning": settings.learning}  # fmt: skip
-                trace.write(json.dumps(meta) + "\n")
             for metrics in sim.run():
                 row = metrics.to_dict()
-                if args.json:
-                    print(json.dumps(row), flush=True)
-                else:
-                    print(_line(row), flush=True)
+                print(json.dumps(row) if args.json else _line(row), flush=True)
                 if trace is not None:
-                    day = [r for r in sim.records if r.day == metrics.day]
-                    trace.writelines(json.dumps({"type": "turn", **r.to_dict()}) + "\n" for r in day)
-                    trace.write(json.dumps({"type": "day", **row}) + "\n")
-                    trace.flush()
-            summary = sim.summary()
+                    trace.day(sim, metrics)
             if not args.json:
-                print(_summary_line(summary), flush=True)
+                print(_summary_line(sim.summary()), flush=True)
             if trace is not None:
-                trace.write(json.dumps({"type": "summary", **summary}) + "\n")
-                for table in sim.tables:
-                    trace.write(json.dumps({"type": "table", **table}) + "\n")
-                for rewrite in rewrite_summary(sim.records):
-                    trace.write(json.dumps({"type": "rewrite", **rewrite}) + "\n")
+                trace.finish(sim)
     finally:
         if trace is not None:
             trace.close()

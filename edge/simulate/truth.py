@@ -20,7 +20,6 @@ Pure functions over records: no I/O.
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from edge.feedback.events import FailurePoint
@@ -95,9 +94,6 @@ def failure_point(goal: Goal, said: Phrasing | str, turn: Turn, correct: bool) -
     if _ids(turn) != tuple(sorted(goal.entities)):
         return FailurePoint.RESOLUTION
     return FailurePoint.RESULT
-
-
-_SPACES = re.compile(r"\s+")
 
 
 def planned_correct(goal: Goal, turn: Turn) -> bool:
