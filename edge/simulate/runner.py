@@ -8,7 +8,9 @@ feedback outbox synced to the hub), and the learning hub. Each day:
 
 1. requests at random times between 07:00 and 23:00, a routine: each user
    their share, going round their devices (``Household.plan_day``), each
-   request the goal that makes sense in the house's current state;
+   request the goal that makes sense in the house's current state; one in
+   five (``follow_up``) comes a few seconds after the one before, so a
+   rephrase detector meets close requests that are not rephrases;
 2. the user says their habit; on a wrong outcome they barge in (or let the
    answer end) and say their next phrasing, until it works, their patience
    ends, or they give up; a question asked back is answered;
@@ -59,6 +61,7 @@ class SimulationSettings:
     requests_per_day: int = 60
     audio: bool = True  # False: text into everything after ASR (fast, for CI)
     learning: bool = True  # False: the same traffic without the nightly table (a baseline)
+    follow_up: float = 0.2  # share of requests said right after the one before (another request, not a rephrase)
     min_support: int = 2  # the hub's: rephrase chains before a rewrite ships
     min_confidence: float = 0.5
     audio_cache: Path | None = None  # default ~/.cache/edge/sim-audio
@@ -176,12 +179,17 @@ class Simulation:
         sessions: list[tuple[bool, bool]] = []
         missed = 0
         table_version, table_rewrites = self.speaker.table_info()
+        last_end = EPOCH + (day - 1) * DAY_S
         for n, (moment, (user, family)) in enumerate(zip(moments, plan)):
             states = {uid: self.home.state(uid) for g in self.household.goals.values() for uid in g.entities}
             srng = random.Random(f"edge-simulate:{s.seed}:{day}:{n}")
             goal = self.household.choose(user, family, states, srng)
             self._session += 1
-            ok, gave_up, misses = self._request(day, user, goal, EPOCH + (day - 1) * DAY_S + moment, srng)
+            ts = EPOCH + (day - 1) * DAY_S + moment
+            if n and rng.random() < s.follow_up:  # right after the request before: something else, not a rephrase
+                ts = last_end + rng.uniform(2.0, 6.0)
+            ok, gave_up, misses = self._request(day, user, goal, max(ts, last_end + 1.0), srng)
+            last_end = self.speaker.clock.now + 3.0  # the last turn's start, and its answer
             sessions.append((ok, gave_up))
             missed += misses
         today = self.records[start:]
