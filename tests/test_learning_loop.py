@@ -163,3 +163,18 @@ def test_a_fixed_failure_becomes_this_homes_pair_and_a_pair_that_goes_wrong_is_d
     loop.after_turn(mk_turn("no", Outcome.ANSWERED, 2002.0, turn_id="e", intent="EdgeNegativeFeedback"))
     assert store.rephrase_for("turn on the stubby light") is None  # it went wrong: forgotten
     assert store.rephrase_for("turn on the stubbly light") is not None
+
+
+def test_a_name_fixed_by_a_rephrase_is_substituted_in_other_requests(parts):
+    from edge.learning.loop import substitution
+
+    assert substitution("turn on the whole light", "Turn on the hallway light.") == ("whole light", "hallway light")
+    assert substitution("turn on the lamp", "turn off the lamp") is None  # never the direction
+    assert substitution("set it to 5", "set it to 6") is None  # never a number
+    assert substitution("switch on the reading lamp", "turn on the standing light") is None  # two changes
+    loop, outbox, store, now, _ = parts
+    loop.after_turn(mk_turn("turn on the whole light", Outcome.DONE, 1000.0, turn_id="a", intent="HassTurnOn",
+                            entities=(("light_kitchen", 1.0),), interrupted=True))  # fmt: skip
+    loop.after_turn(mk_turn("turn on the hallway light", Outcome.DONE, 1004.0, turn_id="b", intent="HassTurnOn"))
+    assert store.substitutions() == [("whole light", "hallway light", 1)]
+    assert loop.rewriter.substituted("turn off the whole light") == ["turn off the hallway light"]

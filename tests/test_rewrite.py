@@ -184,3 +184,13 @@ def test_this_homes_pair_applies_after_the_table(store):
     store.learn_rephrase("turn on the garden hose", "turn on the study light")
     assert store.rephrase_for("turn on the garden hose") == ("turn on the study light", 1)  # another target starts over
     assert store.unlearn_rephrase("turn on the garden hose") and store.rephrase_for("turn on the garden hose") is None
+
+
+def test_a_learned_substitution_fixes_other_requests_with_the_same_words(store):
+    store.learn_substitution("Garden hose", "kitchen light", ts=1.0)
+    step = Rewriter(personal=store).rewrite("turn off the garden hose", understand)
+    assert step.rewrite is None  # "turn off the kitchen light" is not known to this test's NLU: no rewrite that fails
+    step = Rewriter(personal=store).rewrite("turn on the garden hose", understand)
+    assert (step.rewrite.source, step.rewrite.score, step.text) == ("personal", 0.9, "turn on the kitchen light")
+    assert Rewriter(personal=store).substituted("please turn the garden hoses on") == []  # whole words only
+    assert store.unlearn_substitution("garden hose") and store.substitutions() == []

@@ -33,6 +33,7 @@ answered here, never sent as events of their own.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 import time
@@ -47,6 +48,7 @@ from edge.feedback.labels import THRESHOLDS, Thresholds, failure_point, label_tu
 from edge.feedback.pseudonym import pseudonymize
 from edge.feedback.rephrase import RephraseDetector, RephraseLink, is_request, text_of
 from edge.learning.ground_truth import TrainingExample, ground_truth, worked, write_jsonl
+from edge.learning.table import normalize_utterance
 from edge.pipeline.events import LoopObserver
 from edge.rewrite.rewriter import Embedder, Rewriter, RewriteSettings, Understanding
 from edge.rewrite.teach import is_forget, parse_teaching
@@ -246,6 +248,9 @@ class LearningLoop(LoopObserver):
                 node.fixed_by = fixed
                 if self.personal is not None and fixed.nlu is not None:
                     self.personal.learn_rephrase(text_of(node.turn), fixed.nlu.text, ts=fixed.started_at)
+                    swap = substitution(text_of(node.turn), fixed.nlu.text)
+                    if swap is not None:
+                        self.personal.learn_substitution(*swap, ts=fixed.started_at)
                 node.label = ground_truth(node.turn, fixed)
                 if node.label is not None:
                     self.labels.append(node.label)
@@ -258,10 +263,14 @@ class LearningLoop(LoopObserver):
         return out
 
     def _rewrite_went_wrong(self, turn: Turn) -> None:
-        """A turn this home's own pair rewrote went wrong: forget the pair."""
-        if self.personal is not None and turn.rewrite is not None and turn.rewrite.source == "personal":
-            if self.personal.unlearn_rephrase(turn.rewrite.original):
-                log.info("forgot the rewrite %r -> %r: it went wrong", turn.rewrite.original, turn.rewrite.text)
+        """A turn this home's own pair or substitution rewrote went wrong: forget it."""
+        if self.personal is None or turn.rewrite is None or turn.rewrite.source != "personal":
+            return
+        if self.personal.unlearn_rephrase(turn.rewrite.original):
+            log.info("forgot the rewrite %r -> %r: it went wrong", turn.rewrite.original, turn.rewrite.text)
+        swap = substitution(turn.rewrite.original, turn.rewrite.text)
+        if swap is not None and self.personal.unlearn_substitution(swap[0]):
+            log.info("forgot the substitution %r -> %r: it went wrong", *swap)
 
     def _demote(self, turn: Turn) -> None:
         if self.personal is not None and turn.nlu is not None and worked(turn):
@@ -343,6 +352,30 @@ class LearningLoop(LoopObserver):
         with self._lock:
             t = self._tracked.get(turn_id)
             return t.turn if t else None
+
+
+_KEEP = frozenset(
+    "on off open close lock unlock up down start stop pause resume set turn switch what is are how".split()
+)  # words a substitution never takes away: the request's verb and direction
+
+
+def substitution(failed: str, worked: str) -> tuple[str, str] | None:
+    """The words ``worked`` says in place of words of ``failed`` when that is all it changed (at most 4 words
+    each, no direction, verb or number): ("turn on the whole light", "turn on the hallway light") ->
+    ("whole light", "hallway light"), the name kept whole so it fits "turn off the whole light" too."""
+    a, b = normalize_utterance(failed).split(), normalize_utterance(worked).split()
+    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if len(ops) != 1 or ops[0][0] != "replace":
+        return None
+    _, a1, a2, b1, b2 = ops[0]
+    if a2 - a1 > 4 or b2 - b1 > 4:
+        return None
+    if a2 < len(a) and b2 < len(b) and a[a2] == b[b2] and a[a2] not in _KEEP:  # the noun after it: "light"
+        a2, b2 = a2 + 1, b2 + 1
+    said, instead = a[a1:a2], b[b1:b2]
+    if any(w in _KEEP or w.isdigit() for w in said + instead):
+        return None
+    return " ".join(said), " ".join(instead)
 
 
 def _entities(turn: Turn) -> tuple[str, ...]:

@@ -12,6 +12,10 @@ events, not this file). Two tables:
   worked (the home's own one-step rewrite table, learned at once; the hub's
   table needs several homes or days); a rewrite by it that goes wrong again
   removes it (``unlearn_rephrase``).
+* ``substitutions``: the words such a rephrase said in place of others, when
+  that was all it changed ("whole light" -> "hallway light" from "turn on the
+  whole light" / "turn on the hallway light"), so "turn off the whole light"
+  is fixed too; dropped the same way (``unlearn_substitution``).
 
 Public API::
 
@@ -24,6 +28,9 @@ Public API::
     store.learn_rephrase(failed, worked)    # the home's own rewrite pair
     store.rephrase_for(text)                # (target, support) | None
     store.unlearn_rephrase(text)            # True if there was one
+    store.learn_substitution(words, instead)  # "whole light" -> "hallway light"
+    store.substitutions()                   # list[(source, target, support)], longest source first
+    store.unlearn_substitution(words)
 """
 
 from __future__ import annotations
@@ -60,6 +67,12 @@ CREATE TABLE IF NOT EXISTS taught (
     active     INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS taught_phrase ON taught(phrase, active);
+CREATE TABLE IF NOT EXISTS substitutions (
+    source   TEXT PRIMARY KEY,
+    target   TEXT NOT NULL,
+    support  INTEGER NOT NULL DEFAULT 1,
+    last_ts  REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rephrases (
     source   TEXT PRIMARY KEY,
     target   TEXT NOT NULL,
@@ -219,20 +232,29 @@ class PersonalStore:
         log.info("forgot %r -> %r", row[2], row[3])
         return Taught(int(row[0]), row[1], row[2], row[3], float(row[4]))
 
-    # -- this home's rephrases ---------------------------------------------------------------
-    def learn_rephrase(self, failed: str, worked: str, *, ts: float | None = None) -> None:
-        source, target = normalize_utterance(failed), worked.strip()
-        if not source or not target or source == normalize_utterance(target):
-            return
+    # -- this home's rephrases and substitutions -------------------------------------------------
+    def _learn(self, table: str, source: str, target: str, ts: float | None) -> None:
+        """Upsert source -> target: the same target again adds support, another one starts over."""
         ts = time.time() if ts is None else ts
         with self._lock:
             self._run(
-                "INSERT INTO rephrases (source, target, support, last_ts) VALUES (?, ?, 1, ?) ON CONFLICT(source) DO UPDATE "
+                f"INSERT INTO {table} (source, target, support, last_ts) VALUES (?, ?, 1, ?) ON CONFLICT(source) DO UPDATE "
                 "SET support = CASE WHEN target = excluded.target THEN support + 1 ELSE 1 END, target = excluded.target, "
                 "last_ts = excluded.last_ts",
                 (source, target, ts),
             )
             self._version += 1
+
+    def _unlearn(self, table: str, source: str) -> bool:
+        with self._lock:
+            cur = self._run(f"DELETE FROM {table} WHERE source = ?", (normalize_utterance(source),))
+            self._version += 1
+        return cur.rowcount > 0
+
+    def learn_rephrase(self, failed: str, worked: str, *, ts: float | None = None) -> None:
+        source, target = normalize_utterance(failed), worked.strip()
+        if source and target and source != normalize_utterance(target):
+            self._learn("rephrases", source, target, ts)
 
     def rephrase_for(self, text: str) -> tuple[str, int] | None:
         with self._lock:
@@ -240,10 +262,20 @@ class PersonalStore:
         return (str(row[0]), int(row[1])) if row else None
 
     def unlearn_rephrase(self, text: str) -> bool:
+        return self._unlearn("rephrases", text)
+
+    def learn_substitution(self, words: str, instead: str, *, ts: float | None = None) -> None:
+        source, target = normalize_utterance(words), normalize_utterance(instead)
+        if source and target and source != target:
+            self._learn("substitutions", source, target, ts)
+
+    def substitutions(self) -> list[tuple[str, str, int]]:
         with self._lock:
-            cur = self._run("DELETE FROM rephrases WHERE source = ?", (normalize_utterance(text),))
-            self._version += 1
-        return cur.rowcount > 0
+            rows = self._run("SELECT source, target, support FROM substitutions").fetchall()
+        return sorted(((str(a), str(b), int(n)) for a, b, n in rows), key=lambda r: (-len(r[0]), r[0]))
+
+    def unlearn_substitution(self, words: str) -> bool:
+        return self._unlearn("substitutions", words)
 
     def close(self) -> None:
         with self._lock:

@@ -21,7 +21,9 @@ works here. The order, first that applies wins:
    that the utterance fails, so it also overrules a confident model guess
    (the model often maps a garbled name to "the light in this room").
    Then, the same way, this home's own pairs (``PersonalStore.rephrase_for``:
-   what failed here -> the rephrase that worked, source **personal**, score 1.0).
+   what failed here -> the rephrase that worked, source **personal**, score
+   1.0), and its learned word substitutions (``PersonalStore.substitutions``:
+   "whole light" -> "hallway light", score 0.9), longest first.
 4. **global** / **personal** online retrieval, only when the request looks
    defect-prone (``defect_prone``: low ASR confidence, NLU not confident or
    not understood, no device, or a device found from a model's guess rather
@@ -169,6 +171,10 @@ class Rewriter:
             u = understand(pair[0])
             if self.works(u):
                 return self._rewritten(text, pair[0], u, "personal", 1.0)
+        for target in self.substituted(text) if s.online else ():
+            u = understand(target)
+            if self.works(u):
+                return self._rewritten(text, target, u, "personal", 0.9)
         if not s.online or not self.defect_prone(first, asr):
             return Rewritten(text, first, None)
         keep = first.nlu.intent if first.nlu.intent is not None and (
@@ -189,6 +195,20 @@ class Rewriter:
     def _rewritten(self, original: str, target: str, u: Understanding, source: str, score: float, version: int = 0) -> Rewritten:
         log.info("rewrote %r -> %r (%s, %.2f)", original, target, source, score)
         return Rewritten(target, u, RewriteResult(original, target, source, round(float(score), 3), version))
+
+    def substituted(self, text: str) -> list[str]:
+        """``text`` with each of this home's learned substitutions that fits it ("whole light" -> "hallway light")."""
+        if self.personal is None:
+            return []
+        said = normalize_utterance(text)
+        out = []
+        for source, target, support in self.personal.substitutions():
+            if support < self.settings.personal_min_support:
+                continue
+            changed = re.sub(rf"(?<!\S){re.escape(source)}(?!\S)", target, said)
+            if changed != said:
+                out.append(changed)
+        return out
 
     # -- retrieval -------------------------------------------------------------------------
     def _rows(self, texts: Sequence[str]) -> np.ndarray:
