@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from typing import Sequence
 
 from edge.resolve.phonetic import phrase_key
@@ -24,6 +25,7 @@ def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.casefold()) if w not in _FILLER]
 
 
+@lru_cache(maxsize=65536)
 def _ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b).ratio()
 
@@ -41,6 +43,7 @@ def _coverage(a: list[str], b: list[str]) -> float:
     return sum(max(_ratio(x, y) for y in b) for x in a) / len(a)
 
 
+@lru_cache(maxsize=16384)  # pure: the same names meet the same words turn after turn
 def similarity(said: str, name: str, area: str = "") -> float:
     sw, nw = _words(said), _words(name)
     if not sw or not nw:

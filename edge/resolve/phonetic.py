@@ -10,6 +10,7 @@ full implementation: device names are short and mostly plain English words.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _DIGRAPHS = (  # spelled -> sound code (upper case: already a code)
     ("tch", "C"),
@@ -60,6 +61,7 @@ def word_key(word: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=16384)
 def phrase_key(text: str) -> str:
     """The key of a whole phrase, word boundaries dropped ("eco bee" and "EcoBee" meet)."""
     keys = [word_key(w) for w in re.findall(r"[a-z0-9]+", text.casefold())]
