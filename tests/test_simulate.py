@@ -107,6 +107,11 @@ def test_the_failure_point_is_the_first_stage_that_went_wrong():
     failed = turn("HassTurnOn", ("lamp",), Outcome.FAILED, heard="turn on the living room lamp")
     assert failure_point(LAMP, Phrasing("turn on the living room lamp"), failed, False) is FailurePoint.RESULT
     assert failure_point(LAMP, nick, wrong, True) is FailurePoint.CORRECT
+    # Misheard, but what was said would have failed too: the ASR's error changed nothing.
+    as_said = turn("HassTurnOn", ("kitchen",), None, actions=1)  # type: ignore[arg-type]
+    assert failure_point(LAMP, nick, misheard, False, as_said=as_said) is FailurePoint.RESOLUTION
+    would_work = turn("HassTurnOn", ("lamp",), None)  # type: ignore[arg-type]
+    assert failure_point(LAMP, nick, misheard, False, as_said=would_work) is FailurePoint.ASR
 
 
 def test_the_counterfactual_plan_needs_the_right_devices_and_a_planned_action():

@@ -43,7 +43,7 @@ import numpy as np
 
 from edge.simulate.household import default_household
 from edge.simulate.metrics import DayMetrics, TurnRecord, day_metrics
-from edge.simulate.truth import failure_point, is_correct, planned_correct
+from edge.simulate.truth import failure_point, is_correct, planned_correct, same_words
 from edge.simulate.users import Goal, Household, Phrasing, User
 from edge.turn import Outcome, Turn
 
@@ -255,13 +255,16 @@ class Simulation:
         heard = turn.asr.text if turn.asr is not None else (attempt.phrasing.as_heard if attempt.phrasing else attempt.said)
         if turn.dialog is not None:
             heard = turn.dialog.answer
+        as_said = None  # what was really said, planned without learning: would it have worked?
+        if not correct and attempt.phrasing is not None and turn.dialog is None and not same_words(attempt.said, heard):
+            as_said = self.speaker.plan_without_rewrite(attempt.said)
         record = TurnRecord(
             day=day, session=self._session, attempt=attempt.index, user=user.name, goal=goal.key,
             kind=attempt.phrasing.kind.value if attempt.phrasing else "answer",
             said=attempt.said, heard=heard, turn_id=turn.turn_id, ts=round(turn.started_at, 3),
             outcome=turn.outcome.value if turn.outcome else "none", intent=turn.nlu.intent if turn.nlu else None,
             entities=tuple(e.unique_id for e in turn.resolution.entities) if turn.resolution else (),
-            correct=correct, true_failure_point=failure_point(goal, said, turn, correct).value,
+            correct=correct, true_failure_point=failure_point(goal, said, turn, correct, as_said=as_said).value,
             true_rephrase_of=attempt.rephrase_of, barged_in=barged,
             rewrite_source=turn.rewrite.source if turn.rewrite else None,
             rewritten=turn.rewrite.text if turn.rewrite else None,

@@ -8,7 +8,9 @@ The simulator knows what was said (the ``Phrasing``) and what was meant (the
   expected state afterwards (read from the simulated home itself);
 - otherwise the failure point is the first stage that went wrong: ``asr`` when
   the transcript's words differ from what was said (ignoring "the", "a",
-  "please", punctuation and how numbers are written); ``nlu`` when the intent
+  "please", punctuation and how numbers are written) and what was said would
+  have worked (planned by the pipeline without learning; when it would have
+  failed as well, the stage where it fails); ``nlu`` when the intent
   is wrong, or when the request named no device (a vague one) and was not
   rewritten; ``resolution`` when the devices are wrong; ``result`` when the
   right devices did not end in the right state.
@@ -76,8 +78,14 @@ def is_correct(goal: Goal, turn: Turn, state_of: Callable[[str], str | None]) ->
     return True
 
 
-def failure_point(goal: Goal, said: Phrasing | str, turn: Turn, correct: bool) -> FailurePoint:
-    """The first stage that failed irrecoverably, or CORRECT. ``said``: the phrasing, or the words of an answer."""
+def failure_point(
+    goal: Goal, said: Phrasing | str, turn: Turn, correct: bool, *, as_said: Turn | None = None
+) -> FailurePoint:
+    """The first stage that failed irrecoverably, or CORRECT. ``said``: the phrasing, or the words of an answer.
+
+    ``as_said``: the words really said, planned by the pipeline without learning. A transcript that
+    differs from them is the ASR's failure only when they would have worked; when they would have
+    failed too, the failure point is where they fail (the ASR's error changed nothing)."""
     if correct:
         return FailurePoint.CORRECT
     text = said.text if isinstance(said, Phrasing) else said
@@ -85,7 +93,9 @@ def failure_point(goal: Goal, said: Phrasing | str, turn: Turn, correct: bool) -
     if turn.dialog is not None:
         heard = turn.dialog.answer
     if not same_words(text, heard):
-        return FailurePoint.ASR
+        if as_said is None or turn.dialog is not None or planned_correct(goal, as_said):
+            return FailurePoint.ASR
+        return failure_point(goal, text if not isinstance(said, Phrasing) else _as_heard(said), as_said, False)
     if turn.dialog is None:  # an answer to a question inherits the question's interpretation
         if turn.nlu is None or turn.nlu.intent != goal.intent:
             return FailurePoint.NLU
@@ -94,6 +104,11 @@ def failure_point(goal: Goal, said: Phrasing | str, turn: Turn, correct: bool) -
     if _ids(turn) != tuple(sorted(goal.entities)):
         return FailurePoint.RESOLUTION
     return FailurePoint.RESULT
+
+
+def _as_heard(said: Phrasing) -> Phrasing:
+    """The phrasing as if heard exactly (for judging what was said, not what was transcribed)."""
+    return Phrasing(said.text, said.kind, said.ref, None)
 
 
 def planned_correct(goal: Goal, turn: Turn) -> bool:
