@@ -189,3 +189,9 @@ def test_candidates_are_ranked_with_scores():
     assert ids(res) == ["kl"]
     scores = [e.score for e in res.candidates]
     assert scores == sorted(scores, reverse=True) and res.candidates[0].unique_id == "kl"
+
+
+def test_a_numbered_name_is_a_name_and_number_words_match_digits():
+    home = [Dev("l2", "Light 2", "light", "Garage"), Dev("f", "Floor Lamp", "light", "Lounge")]
+    assert ids(resolve(said("turn off light 2", "HassTurnOff", name="Light 2", domain="light"), home, "Lounge")) == ["l2"]
+    assert ids(resolve(said("turn off light two", "HassTurnOff", {"name": "light two"}), home, "Lounge")) == ["l2"]

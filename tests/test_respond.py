@@ -39,3 +39,9 @@ def test_unreachable_and_time():
     assert "can't reach your devices" in respond(Outcome.UNREACHABLE, ON, KITCHEN)
     t = NluResult("", "HassGetCurrentTime", 1.0, {})
     assert respond(Outcome.ANSWERED, t, None, now=dt.datetime(2026, 11, 25, 15, 7)) == "It's 3:07 PM."
+
+
+def test_zigbee2mqtt_friendly_names_are_said_with_spaces():
+    from edge.respond.templates import the
+
+    assert the("lounge_floor_lamp") == "the lounge floor lamp"

@@ -21,8 +21,14 @@ PHONETIC_WEIGHT = 0.8  # a name that only sounds alike counts for less than one 
 _FILLER = {"the", "a", "my", "our"}
 
 
+_NUMBERS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}  # fmt: skip
+
+
 def _words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.casefold()) if w not in _FILLER]
+    """Lower-case words without fillers; number words as digits ("light two" is "Light 2")."""
+    return [_NUMBERS.get(w, w) for w in re.findall(r"[a-z0-9]+", text.casefold()) if w not in _FILLER]
 
 
 @lru_cache(maxsize=65536)

@@ -192,7 +192,9 @@ class _Request:
                 slots = {**slots, "area": area_id(room)}
                 self.said = ""
                 room_wide = True
-        kind = (_kind(self.said) or _kind(" ".join(content_words(self.said)))) if self.said else None
+        kind = None
+        if self.said and not any(_exact(d, self.said) for d in devices):  # "Light 2" is a name, not "light"
+            kind = _kind(self.said) or _kind(" ".join(content_words(self.said)))
         self.kind_word = ""
         if kind is not None:  # "turn on the light": a kind of device, not a name
             self.kind_word = _stem(_norm(self.said))

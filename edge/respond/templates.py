@@ -21,6 +21,7 @@ PROGRESS_STATES = frozenset({"opening", "closing", "locking", "unlocking"})
 
 
 def the(name: str) -> str:
+    name = name.replace("_", " ")  # Zigbee2MQTT friendly names: "lounge_floor_lamp" is said "lounge floor lamp"
     return name if name.casefold().startswith("the ") else f"the {name.lower()}"
 
 
@@ -30,7 +31,7 @@ def _targets(entities: Sequence[EntityRef]) -> str:
     domains = {e.domain for e in entities}
     areas = {e.area for e in entities if e.area}
     noun = "lights" if domains == {"light"} else "devices"
-    where = f" in the {next(iter(areas)).lower()}" if len(areas) == 1 else ""
+    where = f" in the {next(iter(areas)).lower().replace('_', ' ')}" if len(areas) == 1 else ""
     return f"{len(entities)} {noun}{where}"
 
 
