@@ -180,50 +180,60 @@ class _Request:
     def __init__(self, nlu: NluResult, devices: Sequence[NamedDevice], ctx: Context) -> None:
         self.nlu, self.devices, self.ctx = nlu, devices, ctx
         self.intent = nlu.intent or ""
-        slots = nlu.slots
+        slots = dict(nlu.slots)
         self.said = str(nlu.unmatched.get("name") or slots.get("name") or "").strip()
-        room_wide = False
+        room_wide = self._room_said_as_name(slots)
+        domain, device_class = self._kind_of_device(str(slots.get("domain") or ""), str(slots.get("device_class") or ""))
         self.domains = DEVICE_INTENTS[self.intent]
-        domain = str(slots.get("domain") or "")
-        device_class = str(slots.get("device_class") or "")
-        if self.said and not slots.get("area") and not any(_exact(d, self.said) for d in devices):
-            room = next((d.area for d in devices if d.area and _norm(d.area) == _norm(self.said)), "")
-            if room:  # "turn off the kitchen": a room, not a device
-                slots = {**slots, "area": area_id(room)}
-                self.said = ""
-                room_wide = True
-        kind = None
-        if self.said and not any(_exact(d, self.said) for d in devices):  # "Light 2" is a name, not "light"
-            kind = _kind(self.said) or _kind(" ".join(content_words(self.said)))
-        self.kind_word = ""
-        if kind is not None:  # "turn on the light": a kind of device, not a name
-            self.kind_word = _stem(_norm(self.said))
-            self.said = ""
-            domain = domain or kind[0]
-            device_class = device_class or kind[1]
-        if not self.kind_word and not self.said and nlu.text:  # hassil matched "the fan" as a domain
-            words = [w for w in re.findall(r"[a-z]+", nlu.text.casefold()) if w in KIND_WORDS]
-            if words and (not domain or KIND_WORDS[words[-1]][0] == domain):
-                self.kind_word = _stem(words[-1])
-                if KIND_WORDS[words[-1]][0]:  # "turn on the heater": heating, or a switch called so
-                    domain = domain or KIND_WORDS[words[-1]][0]
-                    device_class = device_class or KIND_WORDS[words[-1]][1]
         if domain:
             self.domains = tuple(d for d in self.domains if d == domain) or self.domains
-        if device_class in KIND_WORDS and KIND_WORDS[device_class][1]:  # "windows" -> window
-            device_class = KIND_WORDS[device_class][1]
         self.kind_given = bool(domain or device_class)
         self.device_class = device_class
         self.area = str(slots.get("area") or "")
         self.said_area = _area_said(nlu, self.area, ctx.speaker_area)
         self.speaker_area = area_id(ctx.speaker_area)
         self.plural = room_wide or not nlu.text or bool(_PLURAL.search(nlu.text))
-        known = {w for d in devices for w in _norm(d.area).split()} | {w for k in KIND_WORDS for w in k.split()}
-        # words neither a room nor a kind of device explains: part of a name the NLU did not hand over
-        self.unexplained = [w for w in content_words(nlu.text) if w not in known] if nlu.text and not self.said else []
         if not self.said and not self.kind_given and self.said_area:
             self.plural = True  # "turn off the living room": the whole room
         self.everywhere = bool(nlu.text) and bool(_ALL.search(nlu.text)) and not self.said_area
+        known = {w for d in devices for w in _norm(d.area).split()} | {w for k in KIND_WORDS for w in k.split()}
+        # words neither a room nor a kind of device explains: part of a name the NLU did not hand over
+        self.unexplained = [w for w in content_words(nlu.text) if w not in known] if nlu.text and not self.said else []
+
+    def _is_a_name(self, said: str) -> bool:
+        return any(_exact(d, said) for d in self.devices)
+
+    def _room_said_as_name(self, slots: dict[str, object]) -> bool:
+        """"turn off the kitchen": the name is a room's (no device has it); ``slots`` gets the area."""
+        if not self.said or slots.get("area") or self._is_a_name(self.said):
+            return False
+        room = next((d.area for d in self.devices if d.area and _norm(d.area) == _norm(self.said)), "")
+        if not room:
+            return False
+        slots["area"] = area_id(room)
+        self.said = ""
+        return True
+
+    def _kind_of_device(self, domain: str, device_class: str) -> tuple[str, str]:
+        """The kind of device the words name ("the light", "the heat", "the blinds"), as (domain,
+        device class); a said "name" that is only a kind is no name. Sets ``kind_word``."""
+        self.kind_word = ""
+        kind = None
+        if self.said and not self._is_a_name(self.said):  # "Light 2" is a name, not "light"
+            kind = _kind(self.said) or _kind(" ".join(content_words(self.said)))
+        if kind is not None:
+            self.kind_word = _stem(_norm(self.said))
+            self.said = ""
+            domain, device_class = domain or kind[0], device_class or kind[1]
+        elif not self.said and self.nlu.text:  # hassil matched "the fan" as a domain: the word still counts
+            words = [w for w in re.findall(r"[a-z]+", self.nlu.text.casefold()) if w in KIND_WORDS]
+            if words and (not domain or KIND_WORDS[words[-1]][0] == domain):
+                self.kind_word = _stem(words[-1])
+                if KIND_WORDS[words[-1]][0]:  # "turn on the heater": heating, or a switch called so
+                    domain, device_class = domain or KIND_WORDS[words[-1]][0], device_class or KIND_WORDS[words[-1]][1]
+        if device_class in KIND_WORDS and KIND_WORDS[device_class][1]:  # "windows" -> window
+            device_class = KIND_WORDS[device_class][1]
+        return domain, device_class
 
     def pool(self) -> list[NamedDevice]:
         pool = [d for d in self.devices if d.domain in self.domains]
@@ -288,7 +298,6 @@ class _Request:
             return None
         s = _Scored(found.device, found.score)
         return Resolution((_ref(s),), f"sounds like {found.device.name!r} ({found.span!r})", candidates=(_ref(s),))
-
 
     def by_pronoun(self) -> Resolution:
         meant = [d for d in self.devices if d.unique_id in self.ctx.recent and d.domain in DEVICE_INTENTS[self.intent]]
