@@ -194,7 +194,7 @@ class LearningSettings:
     min_confidence: float = 0.5  # least absorption probability of a shipped rewrite
     on_device: bool = True  # speaker: learn from its own turns (rephrases, "no, that's wrong", rewrites, teaching)
     rephrase_window_s: float = 30.0  # a similar request this soon after one that went wrong is its rephrase
-    rephrase_retry_s: float = 8.0  # the very next request this soon after one that went wrong is its rephrase, alike or not
+    rephrase_retry_s: float = 6.0  # the very next request this soon after one that went wrong is its rephrase, alike or not
     negative_window_s: float = 10.0  # a bare "no" this soon after an answer marks that turn wrong
     check_back_rate: float = 0.0  # share of done turns that end with "Did I get that right?"; 0 = never
     rewrite: bool = True  # rewrite before NLU: taught phrases, the hub's table, online retrieval

@@ -87,12 +87,12 @@ def test_meaning_links_through_the_embedder():
 
 
 def test_the_next_request_right_after_a_rejected_turn_is_a_retry():
-    d = RephraseDetector(retry_s=8.0)
+    d = RephraseDetector()  # retry_s 6 s
     d.observe(mk_turn("movie time", Outcome.ANSWERED, 1000.0, turn_id="a", intent="HassGetCurrentTime", interrupted=True))
     link = d.observe(mk_turn("activate mood lighting", Outcome.DONE, 1002.5, turn_id="b", intent="HassTurnOn"))
     assert (link.earlier_id, link.kind, link.score, link.gap_s) == ("a", "retry", 0.0, 2.5)
     d.observe(mk_turn("nighty night", Outcome.NOT_UNDERSTOOD, 1100.0, turn_id="c"))
-    assert d.observe(mk_turn("turn off the bedroom light", Outcome.DONE, 1108.5, turn_id="d")) is None  # 8.5 s: too late
+    assert d.observe(mk_turn("turn off the bedroom light", Outcome.DONE, 1106.5, turn_id="d")) is None  # 6.5 s: too late
     d.observe(mk_turn("nighty night", Outcome.NOT_UNDERSTOOD, 1200.0, turn_id="e"))
     d.observe(mk_turn("what time is it", Outcome.ANSWERED, 1201.0, turn_id="f", intent="HassGetCurrentTime"))
     assert d.observe(mk_turn("turn off the bedroom light", Outcome.DONE, 1203.0, turn_id="g")) is None  # not the next one

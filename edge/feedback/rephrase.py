@@ -23,7 +23,7 @@ callable ``texts -> L2-normalised rows``). Identical text counts too: saying
 the same thing again after a failure is the plainest rephrase.
 
 A retry (kind "retry"): the very next request within ``retry_s`` (default
-8 s) of a turn the user cut off, said "no" to, or that was not understood is
+6 s) of a turn the user cut off, said "no" to, or that was not understood is
 its rephrase even when nothing is alike: "movie time" (cut off) then
 "activate mood lighting" 2 s later. (After "no device called ..." or a
 failed action the user may well move on; a retry there shares words
@@ -101,7 +101,7 @@ class RephraseDetector:
         min_words: float = 0.6,
         min_sound: float = 0.75,
         min_meaning: float = 0.8,
-        retry_s: float = 8.0,
+        retry_s: float = 6.0,
         embed: Embedder | None = None,
         clock: Callable[[], float] = time.time,
         max_turns: int = 32,

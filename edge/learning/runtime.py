@@ -50,7 +50,8 @@ class LearningRuntime:
         outbox = sync = subscriber = None
         if s.sync:
             outbox = Outbox(s.outbox_path())
-            sync = FeedbackSync(outbox, m.host, m.port, f"edge-fb-{settings.speaker.id}", s.topic_prefix, **common)  # type: ignore[arg-type]
+            client_id = f"edge-fb-{settings.speaker.id}"
+            sync = FeedbackSync(outbox, m.host, m.port, client_id, s.topic_prefix, **common)  # type: ignore[arg-type]
         key_path = s.public_key_path()
         if key_path.is_file():
             subscriber = RewriteTableSubscriber(load_public_key(key_path), default_state_dir(), topic=s.table_topic)
