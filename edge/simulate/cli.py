@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -50,6 +51,11 @@ def simulate_main(args: argparse.Namespace) -> int:
     meta = {"household": args.household, "days": settings.days, "seed": settings.seed,
             "requests_per_day": settings.requests_per_day, "audio": settings.audio, "learning": settings.learning}  # fmt: skip
     trace = TraceWriter(args.trace, meta) if args.trace else None
+
+    def on_sigterm(signum: int, frame: object) -> None:  # stop like Ctrl-C: the broker and the home are stopped
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         with Simulation(settings, HOUSEHOLDS[args.household](), base=base) as sim:
             for metrics in sim.run():

@@ -187,7 +187,7 @@ class Simulation:
             self._session += 1
             ts = EPOCH + (day - 1) * DAY_S + moment
             if n and rng.random() < s.follow_up:  # right after the request before: something else, not a rephrase
-                ts = last_end + rng.uniform(2.0, 6.0)
+                ts = last_end + rng.uniform(0.5, 4.0)  # as soon as a retry would come: time alone cannot tell them apart
             ok, gave_up, misses = self._request(day, user, goal, max(ts, last_end + 1.0), srng)
             last_end = self.speaker.clock.now + 3.0  # the last turn's start, and its answer
             sessions.append((ok, gave_up))
