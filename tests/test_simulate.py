@@ -122,12 +122,15 @@ def test_the_counterfactual_plan_needs_the_right_devices_and_a_planned_action():
 
 # -- metrics ----------------------------------------------------------------------------------
 def rec(tid: str, correct: bool, *, true_of: str | None = None, found_of: str | None = None, fp: str = "correct",
-        found_fp: str | None = "correct", rewrite: str | None = None, cf: bool | None = None) -> TurnRecord:  # fmt: skip
+        found_fp: str | None = "correct", rewrite: str | None = None, cf: bool | None = None,
+        defects: tuple[str, ...] | None = None) -> TurnRecord:  # fmt: skip
+    if defects is None:
+        defects = () if found_fp in ("correct", None) else ("rephrased",)
     return TurnRecord(
         day=1, session=1, attempt=0, user="u", goal="g", kind="canonical", said="s", heard="h", turn_id=tid, ts=0.0,
         outcome="done", intent=None, entities=(), correct=correct, true_failure_point=fp, true_rephrase_of=true_of,
         barged_in=False, rewrite_source=rewrite, rewritten="r" if rewrite else None, counterfactual_correct=cf,
-        detected_rephrase_of=found_of, detected_failure_point=found_fp, labelled=found_fp is not None,
+        detected_rephrase_of=found_of, detected_failure_point=found_fp, labelled=found_fp is not None, defects=defects,
     )  # fmt: skip
 
 
@@ -141,14 +144,18 @@ def test_day_metrics_count_defects_links_failure_points_and_rewrites():
         rec("f", True, rewrite="table", cf=False),  # win
         rec("g", False, rewrite="global", cf=True, fp="nlu", found_fp="nlu"),  # loss
         rec("h", True, rewrite="table", cf=True),  # neither
+        rec("i", False, fp="resolution", found_fp="correct"),  # a defect the speaker never noticed
+        rec("j", True, found_fp="nlu"),  # a defect it saw where there was none
     ]
     m = day_metrics(1, records, [(True, False), (False, True)], missed_wakes=2, table_version=3, table_rewrites=4)
-    assert (m.turns, m.sessions, m.gave_up, m.missed_wakes) == (8, 2, 1, 2)
-    assert m.defect_rate == pytest.approx(3 / 8, abs=1e-4)
+    assert (m.turns, m.sessions, m.gave_up, m.missed_wakes) == (10, 2, 1, 2)
+    assert m.defect_rate == pytest.approx(4 / 10, abs=1e-4)
     assert (m.rewrites, m.rewrite_wins, m.rewrite_losses, m.rewrites_wrong) == (3, 1, 1, 1)
     assert m.rephrase_precision == 0.5 and m.rephrase_recall == 0.5 and m.rephrase_f1 == 0.5
-    assert m.failure_point_accuracy == pytest.approx(2 / 3, abs=1e-4)
-    assert m.failure_points == {"nlu": 2, "resolution": 1}
+    assert m.failure_point_accuracy == pytest.approx(2 / 3, abs=1e-4)  # a, c, g: the unnoticed i is not counted
+    assert m.defect_precision == pytest.approx(3 / 4, abs=1e-4) and m.defect_recall == pytest.approx(3 / 4, abs=1e-4)
+    assert m.failure_point_accuracy_all == pytest.approx(7 / 10, abs=1e-4)  # c, i and j wrong
+    assert m.failure_points == {"nlu": 2, "resolution": 2}
     summary = rewrite_summary(records)
     assert [(r["kind"], r["wins"], r["losses"]) for r in summary] == [("table", 1, 0), ("global", 0, 1)]
     assert summary[0]["support"] == 2

@@ -76,6 +76,7 @@ def from_trace(path: Path | str) -> ReportData:
             "rewrite losses": tuple(d.get("rewrite_losses") for d in days),
             "rephrase precision": tuple(d.get("rephrase_precision") for d in days),
             "rephrase recall": tuple(d.get("rephrase_recall") for d in days),
+            "defect recall (speaker)": tuple(d.get("defect_recall") for d in days),
             "failure-point accuracy": tuple(d.get("failure_point_accuracy") for d in days),
             "task success": tuple(d.get("task_success") for d in days),
         },

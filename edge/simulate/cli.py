@@ -92,5 +92,6 @@ def _summary_line(s: dict[str, Any]) -> str:
     return (
         f"{s['days']} days, {s['turns']} turns in {s['wall_s']:.0f} s: defects {_pct(s['defect_rate_first_day'])} -> "
         f"{_pct(s['defect_rate_last_day'])} ({drop} fewer); rewrites +{s['rewrite_wins']} -{s['rewrite_losses']} ({ratio}); "
-        f"rephrase F1 {_pct(s['rephrase_f1'])}; failure points {_pct(s['failure_point_accuracy'])}"
+        f"rephrase F1 {_pct(s['rephrase_f1'])}; defects found P {_pct(s['defect_precision'])} "
+        f"R {_pct(s['defect_recall'])}; failure points {_pct(s['failure_point_accuracy'])}"
     )

@@ -14,9 +14,13 @@ failure point, its rewrite). ``day_metrics`` reduces one day's records:
 - ``rephrase_precision`` / ``rephrase_recall``: the speaker's ``rephrase_of``
   links against the true ones (a user's next attempt at the same request
   links to their previous attempt);
-- ``failure_point_accuracy``: over the truly defective turns, how often the
-  speaker's failure point is the true one (``failure_point_accuracy_all``:
-  over every labelled turn, the correct ones included).
+- ``defect_precision`` / ``defect_recall``: the speaker's own defect labels
+  (any ``Defect`` on the turn's final feedback event) against the truth;
+- ``failure_point_accuracy``: over the turns that are defective and that the
+  speaker found defective, how often its failure point is the true one (a
+  defect it never noticed is charged to ``defect_recall``, not here);
+  ``failure_point_accuracy_all``: over every labelled turn, the correct ones
+  included, unnoticed defects too.
 
 A measure with nothing to measure (no links detected, no defects) is None
 (JSON null), never a made-up 0 or 1. Pure: no I/O.
@@ -105,6 +109,8 @@ class DayMetrics:
     rephrase_precision: float | None
     rephrase_recall: float | None
     rephrase_f1: float | None
+    defect_precision: float | None
+    defect_recall: float | None
     failure_point_accuracy: float | None
     failure_point_accuracy_all: float | None
     table_version: int  # the rewrite table the speaker used that day (0: none yet)
@@ -136,8 +142,9 @@ def day_metrics(
     found_links = {(r.turn_id, r.detected_rephrase_of) for r in records if r.detected_rephrase_of}
     hits = len(true_links & found_links)
     precision, recall = _ratio(hits, len(found_links)), _ratio(hits, len(true_links))
-    labelled_defects = [r for r in defects if r.labelled]
     labelled = [r for r in records if r.labelled]
+    flagged = [r for r in labelled if r.defects]  # the speaker's own: something went wrong here
+    found = [r for r in flagged if not r.correct]  # ... and it did
     return DayMetrics(
         day=day,
         turns=n,
@@ -153,9 +160,9 @@ def day_metrics(
         rephrase_precision=precision,
         rephrase_recall=recall,
         rephrase_f1=_f1(precision, recall),
-        failure_point_accuracy=_ratio(
-            sum(r.detected_failure_point == r.true_failure_point for r in labelled_defects), len(labelled_defects)
-        ),
+        defect_precision=_ratio(len(found), len(flagged)),
+        defect_recall=_ratio(len(found), sum(not r.correct for r in labelled)),
+        failure_point_accuracy=_ratio(sum(r.detected_failure_point == r.true_failure_point for r in found), len(found)),
         failure_point_accuracy_all=_ratio(
             sum(r.detected_failure_point == r.true_failure_point for r in labelled), len(labelled)
         ),
