@@ -249,3 +249,8 @@ def test_edge_simulate_prints_one_json_object_per_day_with_the_issues_keys(tmp_p
     kinds = [json.loads(x)["type"] for x in trace.read_text().splitlines()]
     assert kinds[0] == "simulation" and kinds.count("day") == 2 and "summary" in kinds
     assert kinds.count("turn") == sum(d["turns"] for d in lines)
+    from edge.simulate.trace import reread
+
+    again = [d.to_dict() for d in reread(trace)]
+    same = ("day", "turns", "defect_rate", "rewrite_wins", "rephrase_precision", "rephrase_recall", "failure_point_accuracy")
+    assert [{k: d[k] for k in same} for d in again] == [{k: d[k] for k in same} for d in lines]

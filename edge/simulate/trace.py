@@ -41,3 +41,34 @@ class TraceWriter:
     def close(self) -> None:
         if not self._f.closed:
             self._f.close()
+
+
+def reread(path: Path | str) -> list[DayMetrics]:
+    """The days of a trace measured again from its turns (with this version's metrics).
+
+    A request worked when its last turn did; missed wake words and the table in use come from
+    the trace's own day rows."""
+    from edge.simulate.metrics import TurnRecord, day_metrics
+
+    turns: dict[int, list[TurnRecord]] = {}
+    days: dict[int, dict[str, Any]] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            if row.get("type") == "turn":
+                record = TurnRecord.from_dict(row)
+                turns.setdefault(record.day, []).append(record)
+            elif row.get("type") == "day":
+                days[int(row["day"])] = row
+    out = []
+    for day in sorted(days):
+        records = turns.get(day, [])
+        last: dict[int, TurnRecord] = {}
+        for r in records:
+            last[r.session] = r
+        sessions = [(r.correct, not r.correct) for r in last.values()]
+        d = days[day]
+        out.append(day_metrics(day, records, sessions, missed_wakes=int(d.get("missed_wakes", 0)),
+                               table_version=int(d.get("table_version", 0)), table_rewrites=int(d.get("table_rewrites", 0)),
+                               wall_s=float(d.get("wall_s", 0.0))))  # fmt: skip
+    return out
