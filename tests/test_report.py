@@ -59,7 +59,8 @@ def test_the_page_is_self_contained_with_one_chart_per_question(tmp_path):
     for title in ("Defect rate", "Failure points by stage", "Top rewrites"):
         assert title in page
     assert "it&#x27;s dark &lt;in&gt; here" in page  # user text is escaped
-    assert "-50 % fewer defects" not in page and "50 % fewer defects" in page  # 0.4 -> 0.2
+    assert "day 3 against day 1: 50 % fewer defects" in page  # 0.4 -> 0.2
+    assert "50 % more defects" in render(load(write_trace(tmp_path / "u.jsonl", days=(0.2, 0.3))))
 
 
 def test_a_turn_log_is_reported_with_the_speakers_own_labels(tmp_path):

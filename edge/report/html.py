@@ -34,8 +34,9 @@ def render(data: ReportData, *, top: int = 15) -> str:
     ]
     if data.defect_rate and data.defect_rate[0] and data.defect_rate[-1] is not None:
         drop = 1 - data.defect_rate[-1] / data.defect_rate[0]
-        parts.append(f"<p>{escape(data.days[-1])} against {escape(data.days[0])}: {100 * drop:+.0f} % fewer defects "
-                     f"({_pct(data.defect_rate[0])} → {_pct(data.defect_rate[-1])}).</p>".replace("+-", "-"))  # fmt: skip
+        change = f"{100 * drop:.0f} % fewer" if drop >= 0 else f"{-100 * drop:.0f} % more"
+        parts.append(f"<p>{escape(data.days[-1])} against {escape(data.days[0])}: {change} defects "
+                     f"({_pct(data.defect_rate[0])} → {_pct(data.defect_rate[-1])}).</p>")  # fmt: skip
     rates = {k: v for k, v in data.daily.items() if k not in ("rewrite wins", "rewrite losses")}
     if rates:
         parts.append("<figure>" + line_chart("Detection and outcome measures by day", data.days, list(rates.items()),
