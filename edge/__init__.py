@@ -12,5 +12,8 @@ _os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 # Never let a library reach a model hub: every model edge uses is on disk.
 _os.environ.setdefault("HF_HUB_OFFLINE", "1")
 _os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# numpy's BLAS would start a thread per core for small products (rewrite retrieval, features) and fight
+# ONNX Runtime and CTranslate2, which size their own pools ([asr] threads, the board profile).
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.1.0"
