@@ -297,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="print every case a resolver gets wrong")
     args = parser.parse_args(argv)
+    import logging
+
+    logging.getLogger("edge").setLevel(logging.ERROR)  # refusals and devices' limits are part of the cases, not news
 
     from edge.config import NluSettings
     from edge.nlu.factory import build_interpreter
