@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import edge  # noqa: F401  (privacy environment before anything imports onnxruntime)
 from edge.config import Settings, load_settings
 from edge.errors import BrokerError, EdgeError
-from edge.turn import Turn
+from edge.turn import Outcome, Turn
 
 _LOG = logging.getLogger("edge.cli")
 
@@ -169,6 +169,8 @@ def nlu_json(turn: Turn, acted: bool) -> dict[str, Any]:
         if turn.resolution
         else [],
         "ambiguous": bool(turn.resolution and turn.resolution.ambiguous),
+        # security-sensitive (unlock, open a garage door): the actions are what a spoken "yes" would send
+        "needs_confirmation": turn.outcome is Outcome.REFUSED,
         "actions": [{"topic": a.topic, "payload": a.payload} for a in turn.actions],
         "response": turn.response.text if turn.response else None,
     }

@@ -81,3 +81,13 @@ def test_misheard_names_aliases_and_all_the_lights_of_a_room(broker, house, tmp_
     assert ids(brew) == ["sim_coffee_maker"] and house.state("sim_coffee_maker") == "on"
     assert ids(kitchen) == ["sim_kitchen_light"] and kitchen["outcome"] == "done"
     assert pod["entities"] == [] and pod["actions"] == [] and house.received("sim_garage_door") == []
+
+
+def test_a_sensitive_request_planned_shows_what_a_yes_would_send_and_acting_sends_nothing(broker, house, tmp_path):
+    (plan,) = run_nlu(broker, tmp_path, "open the garage door")
+    assert plan["needs_confirmation"] is True and plan["actions"] == [{"topic": "edgesim/garage/door/set", "payload": "OPEN"}]
+    assert plan["response"] == "For safety, I won't open the garage door without a spoken yes."
+    (acted,) = run_nlu(broker, tmp_path, "--act", "open the garage door")
+    assert acted["outcome"] == "refused" and acted["actions"] == [] and house.received("sim_garage_door") == []
+    (light,) = run_nlu(broker, tmp_path, "turn on the porch light")
+    assert light["needs_confirmation"] is False

@@ -307,7 +307,9 @@ class TurnProcessor:
         sensitive = [(e, svc) for e, svc, _ in plans if is_sensitive(e, svc, d.sensitive_domains, d.sensitive_device_classes)]
         if sensitive and not (ask and act and d.confirm_sensitive):
             _LOG.warning("turn %s: refused %s on %s: security-sensitive", turn.turn_id, sensitive[0][1], sensitive[0][0].name)
-            return self._finish(dataclasses.replace(turn, outcome=Outcome.REFUSED))
+            # planning only (``edge nlu`` without --act): show what a confirmed "yes" would send
+            planned = () if act else tuple(a for entity, service, data in plans for a in _planned(entity, service, data))
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.REFUSED, actions=planned))
         if sensitive:
             options = tuple(r for r in resolution.entities if any(r.unique_id == e.unique_id for e, _, _ in plans))
             question = dlg.confirm_question([(e.name, svc) for e, svc in sensitive])

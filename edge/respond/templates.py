@@ -94,7 +94,8 @@ def respond(
     entities = resolution.entities if resolution else ()
     if outcome is Outcome.REFUSED:
         return (
-            f"For safety, I don't {'unlock' if nlu.intent == 'HassTurnOff' else 'open'} {_targets(entities)} by voice."
+            f"For safety, I won't {'unlock' if nlu.intent == 'HassTurnOff' else 'open'} {_targets(entities)} "
+            "without a spoken yes."
         )
     if outcome is Outcome.DONE:
         return _done(nlu, entities)
