@@ -166,7 +166,7 @@ def test_a_no_labels_a_wrong_guess_a_fixed_failure_is_rewritten_next_time_and_te
         loop = LearningLoop(rewriter=Rewriter(personal=store, embed=interpreter.embed), personal=store,
                             detector=RephraseDetector(embed=interpreter.embed))  # fmt: skip
         p = processor(interpreter, link, loop)
-        guess, _ = say(p, loop, "turn on the big light")  # the model's guess: the light in the speaker's room
+        guess, _ = say(p, loop, "turn on the light")  # the speaker's room's light; the user meant another
         assert guess.rewrite is None and guess.outcome is Outcome.DONE
         no, events = say(p, loop, "no, that's wrong")
         assert no.nlu.intent == "EdgeNegativeFeedback" and no.response.text == "Sorry about that. Please say it another way."

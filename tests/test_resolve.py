@@ -1,5 +1,7 @@
 from dataclasses import dataclass
 
+import pytest
+
 from edge.resolve import resolve
 from edge.turn import NluResult
 
@@ -195,3 +197,37 @@ def test_a_numbered_name_is_a_name_and_number_words_match_digits():
     home = [Dev("l2", "Light 2", "light", "Garage"), Dev("f", "Floor Lamp", "light", "Lounge")]
     assert ids(resolve(said("turn off light 2", "HassTurnOff", name="Light 2", domain="light"), home, "Lounge")) == ["l2"]
     assert ids(resolve(said("turn off light two", "HassTurnOff", {"name": "light two"}), home, "Lounge")) == ["l2"]
+
+
+# -- found by the closed-loop simulator: misheard words must not reach a lock or an oven ------------
+
+SAFETY = [
+    Dev("fd", "Front Door", "lock", "Hallway"),
+    Dev("kl", "Kitchen Light", "light", "Kitchen"),
+    Dev("ov", "Oven", "switch", "Kitchen"),
+    Dev("hl", "Hallway Light", "light", "Hallway"),
+    Dev("db", "Doorbell Chime", "button", "Hallway"),
+]
+
+
+@pytest.mark.parametrize(
+    "text, intent, slots",
+    [
+        ("turn on the front light", "HassTurnOn", {}),
+        ("turn off the front light", "HassTurnOff", {"domain": "light", "area": "kitchen"}),
+        ("turn on the front door light", "HassTurnOn", {"name": "front door light"}),
+    ],
+)
+def test_a_light_nobody_has_is_never_the_front_door(text, intent, slots):
+    res = resolve(said(text, intent, **slots), SAFETY, speaker_area="Kitchen")
+    assert res.entities == () and "front" in res.missing
+
+
+def test_garbled_words_with_no_kind_or_room_switch_nothing_in_this_room():
+    res = resolve(said("turn on the left hand", "HassTurnOn", area="kitchen"), SAFETY, "Kitchen", (), {"kl": "on", "ov": "off"})
+    assert res.entities == () and res.missing == "left hand"
+
+
+def test_a_short_room_word_and_a_compound_still_match():
+    assert ids(resolve(said("turn on the hall light", "HassTurnOn", area="hall", domain="light"), SAFETY, "Kitchen")) == ["hl"]
+    assert ids(resolve(said("press the door bell chime", "HassTurnOn"), SAFETY, "Kitchen")) == ["db"]

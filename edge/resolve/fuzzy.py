@@ -56,7 +56,7 @@ def similarity(said: str, name: str, area: str = "") -> float:
         return 0.0
     context = set(nw) | set(_words(area))
     for word in sw:
-        if word in ROOM_WORDS and not any(_ratio(word, c) >= 0.9 for c in context):
+        if word in ROOM_WORDS and not any(_ratio(word, c) >= 0.9 or c.startswith(word) for c in context):  # "hall": hallway
             return 0.0
     if sw != nw and "".join(sw) == "".join(nw):  # the same letters, split elsewhere: "eco bee", "bed room light"
         return 0.97

@@ -24,7 +24,7 @@ from typing import Mapping, Protocol, Sequence
 
 from edge.nlu.templates import area_id
 from edge.resolve.fuzzy import MIN_MARGIN, MIN_SCORE, similarity
-from edge.resolve.spans import content_words, find_device
+from edge.resolve.spans import content_words, find_device, kind_fits
 from edge.turn import EntityRef, NluResult, Resolution
 
 _SWITCHABLE = ("light", "switch", "fan", "climate")
@@ -308,6 +308,9 @@ class _Request:
         return Resolution(entities=refs, reason="the device mentioned last", candidates=refs)
 
     def by_name(self, pool: list[NamedDevice]) -> Resolution:
+        said_words = content_words(self.said)
+        exactly = [d for d in pool if _exact(d, self.said)]
+        pool = exactly or [d for d in pool if kind_fits(d, said_words)]  # "the front door light" is no door
         narrowed = False
         if self.said_area:  # a name and an area: the area rules out the devices elsewhere
             in_area = [d for d in pool if _in_area(d, self.area)]
@@ -351,7 +354,26 @@ class _Request:
             return Resolution((_ref(options[0]),), why, candidates=candidates)
         return Resolution(entities=(), reason="ambiguous", missing="that", candidates=candidates, ambiguous=True)
 
+    def _unknown_name(self) -> str:
+        """Words that look like a name nobody has: "front" in "turn off the front light" (a word right
+        before the kind of device), or any unexplained words when nothing names a kind or a room
+        ("turn on the left hand" must not switch whatever this room has)."""
+        if not self.unexplained:
+            return ""
+        words = re.findall(r"[a-z0-9']+", self.nlu.text.casefold())
+        if self.kind_word:
+            for i, w in enumerate(words[1:], 1):
+                if _stem(w) == self.kind_word and words[i - 1] in self.unexplained:
+                    return f"{words[i - 1]} {w}"
+            return ""
+        if self.kind_given or self.said_area:
+            return ""
+        return " ".join(self.unexplained)
+
     def without_name(self, pool: list[NamedDevice]) -> Resolution:
+        unknown = self._unknown_name()
+        if unknown:
+            return Resolution(entities=(), reason="no device has that name", missing=unknown)
         if self.intent == "HassClimateGetTemperature":
             active = _active_appliance_sensors(pool, self.devices, self.ctx)
             if len(active) == 1 and not self.said_area:

@@ -89,6 +89,35 @@ _KIND_NOUNS = frozenset(
     "light lights lamp lamps fan fans heater heating door doors window windows blind blinds shade shades curtain "
     "curtains lock locks sensor switch plug thermostat temperature humidity gate garage scene button".split()
 )
+# what each kind noun may be: "the front light" is no door, whatever "front" matches
+_KIND_DOMAINS: dict[str, frozenset[str]] = {
+    k: frozenset(v.split())
+    for words, v in (
+        ("light lights lamp lamps", "light"),
+        ("fan fans", "fan"),
+        ("heater heating thermostat", "climate"),
+        ("door doors gate garage", "lock cover binary_sensor"),
+        ("window windows", "cover binary_sensor"),
+        ("blind blinds shade shades curtain curtains", "cover"),
+        ("lock locks", "lock"),
+        ("temperature humidity sensor", "sensor climate"),
+        ("scene", "scene"),
+        ("button", "button"),
+    )
+    for k in words.split()
+}
+
+
+def kind_fits(device: Named, words: Sequence[str]) -> bool:
+    """No kind noun said contradicts the device: a "light" is a light (or a device called a light)."""
+    name_words = set(_norm_name(device.name).split())
+    for word in words:
+        domains = _KIND_DOMAINS.get(word)
+        if domains is not None and device.domain not in domains and not any(word in n for n in name_words):
+            return False  # ("door" fits the "Doorbell Chime" and the "Outdoor Temperature", said split or not)
+    return True
+
+
 UNIQUE_WORD_SCORE = 0.85  # "the vanity" for "Vanity Light": a word only one device's name has
 
 
@@ -119,6 +148,7 @@ def find_device(text: str, devices: Sequence[Named], area: str = "") -> Found | 
     candidates = spans(text)
     if not candidates:
         return None
+    devices = [d for d in devices if kind_fits(d, words)]
     best: dict[str, tuple[float, Found]] = {}
     for device in devices:
         for name in (device.name, *device.aliases):
