@@ -301,6 +301,8 @@ def cmd_say(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
+    from edge.respond.answers import shown_state
+
     settings = _settings(args)
     link = _start_link(settings)
     try:
@@ -313,7 +315,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
         rows = []
         for e in sorted(link.registry.entities(), key=lambda e: (e.area or "", e.name)):
             rows.append({"unique_id": e.unique_id, "name": e.name, "domain": e.domain, "area": e.area or "",
-                         "state": link.registry.state(e.unique_id), "available": link.registry.available(e.unique_id)})
+                         "device_class": e.device_class, "state": link.registry.state(e.unique_id),
+                         "available": link.registry.available(e.unique_id)})
         if args.json:
             for r in rows:
                 print(json.dumps(r))
@@ -321,7 +324,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
             print(f"no devices announced under {settings.mqtt.discovery_prefix}/ on {settings.mqtt.host}:{settings.mqtt.port}")
         else:
             for r in rows:
-                print(f"{r['area'] or '-':<14} {r['name']:<24} {r['domain']:<8} {str(r['state']):<6} {r['unique_id']}")
+                shown = shown_state(r["state"], r["domain"], r["device_class"])
+                print(f"{r['area'] or '-':<14} {r['name']:<24} {r['domain']:<8} {shown:<6} {r['unique_id']}")
     finally:
         link.stop()
     return 0

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ def run_demo(settings: Settings, out_dir: Path, use_mic: bool = True) -> int:
             # the simulated house must never outlive the demo in the registry of a real broker
             mqtt = dataclasses.replace(settings.mqtt, registry=str(default_state_dir() / "demo-devices.json"))
             settings = dataclasses.replace(settings, mqtt=mqtt)
-        home = stack.enter_context(SimHome(settings.mqtt.host, settings.mqtt.port, prefix=settings.mqtt.discovery_prefix))
+        stack.enter_context(SimHome(settings.mqtt.host, settings.mqtt.port, prefix=settings.mqtt.discovery_prefix))
         link = _start_link(settings)
         stack.callback(link.stop)
         log = _turn_log(settings)
@@ -75,7 +76,7 @@ def run_demo(settings: Settings, out_dir: Path, use_mic: bool = True) -> int:
         link.wait_for_discovery(settings.mqtt.discovery_wait_s)
         print(f"The simulated home has {len(link.registry.entities())} devices:")
         for e in sorted(link.registry.entities(), key=lambda e: (e.area or "", e.name)):
-            print(f"  {e.area or '-':<12} {e.name:<26} {e.domain:<7} {link.registry.state(e.unique_id)}")
+            print(f"  {e.area or '-':<12} {e.name:<26} {e.domain:<7} {_state(link, e)}")
 
         mic = None
         if use_mic:
@@ -107,7 +108,7 @@ def run_demo(settings: Settings, out_dir: Path, use_mic: bool = True) -> int:
                 sink.wait()
         print("\nState of the simulated home now:")
         for e in sorted(link.registry.entities(), key=lambda e: (e.area or "", e.name)):
-            print(f"  {e.name:<26} {home.state(e.unique_id)}")
+            print(f"  {e.name:<26} {_state(link, e)}")
         if not speaker:
             print(f"\nNo speaker here: the answers are in {out_dir}/answer-*.wav")
         print(f"Every turn is logged in {settings.log.db_path()}")
@@ -121,3 +122,9 @@ def _has_speaker() -> bool:
         return bool(list_output_devices())
     except AudioError:
         return False
+
+
+def _state(link: Any, entity: Any) -> str:
+    from edge.respond.answers import shown_state
+
+    return shown_state(link.registry.state(entity.unique_id), entity.domain, entity.device_class)

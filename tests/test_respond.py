@@ -45,3 +45,10 @@ def test_zigbee2mqtt_friendly_names_are_said_with_spaces():
     from edge.respond.templates import the
 
     assert the("lounge_floor_lamp") == "the lounge floor lamp"
+
+
+def test_states_are_shown_as_people_say_them():
+    from edge.respond.answers import shown_state
+
+    assert shown_state("on", "binary_sensor", "window") == "open" and shown_state("off", "binary_sensor", "door") == "closed"
+    assert shown_state("on", "light") == "on" and shown_state(None, "scene") == "-"

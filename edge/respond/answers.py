@@ -34,6 +34,11 @@ _BINARY_WORDS: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 
+def shown_state(value: str | None, domain: str, device_class: str = "") -> str:
+    """A state as people say it (``edge demo``, ``edge devices``): a door sensor's "on" is "open"."""
+    return "-" if value is None else _shown(value, domain, device_class)
+
+
 def _shown(value: str, domain: str, device_class: str) -> str:
     """The state as said: a door sensor's "on" is "open"."""
     if domain == "binary_sensor" and value.casefold() in ("on", "off"):
