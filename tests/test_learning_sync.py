@@ -62,7 +62,10 @@ def test_events_put_while_the_broker_is_down_are_delivered_after(
 ) -> None:
     hub = make_hub(tmp_path, hub_key[0], own_broker, ns).start()
     box = Outbox(tmp_path / "outbox.db")
-    sync = FeedbackSync(box, own_broker.host, own_broker.port, f"spk-{ns}", f"{ns}/feedback", reconnect_max_s=1.0)
+    # the speaker may be back on the broker before the hub: what it sends then reaches nobody, and is sent again
+    # when no receipt came within resend_after_s (60 s by default; 2 s here, so the test need not wait a minute)
+    sync = FeedbackSync(box, own_broker.host, own_broker.port, f"spk-{ns}", f"{ns}/feedback", reconnect_max_s=1.0,
+                        resend_after_s=2.0)  # fmt: skip
     try:
         assert hub.wait_ready(10)
         sync.start()
