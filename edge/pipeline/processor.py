@@ -132,7 +132,6 @@ class TurnProcessor:
         self._recent_until = 0.0
         self._asr_vocabulary: list[str] = []
         self._entities: list[Any] = []  # this turn's registry snapshot
-        self._plan_error = ""  # why the last plan found nothing a device can take
         self.dialog_settings = dialog or DialogSettings()
         self.dialog = dlg.Dialog()  # the question asked back, waiting for its answer
 
@@ -258,11 +257,15 @@ class TurnProcessor:
             return self._ask(turn, dlg.Ask.CLARIFY, dlg.clarify_question(options), nlu, resolution, options)
         return self._carry_out(turn, nlu, resolution, ended=ended, act=act, ask=ask)
 
+    def _recent_devices(self) -> tuple[str, ...]:
+        """What "it" means now: the devices of the last turn, for RECENT_S."""
+        return self._recent if time.monotonic() < self._recent_until else ()
+
     def _resolve(
         self, nlu: NluResult, text: str, entities: list[Any], turn_id: str = ""
     ) -> tuple[NluResult, Resolution | None]:
         """The devices the request means, and the reading that found them (the words' own when the NLU's finds none)."""
-        recent = self._recent if time.monotonic() < self._recent_until else ()
+        recent = self._recent_devices()
         states = {e.unique_id: self._devices.registry.state(e.unique_id) for e in entities}
         resolution = resolve(nlu, entities, self.area, recent, states)
         if resolution is not None and not resolution.entities:
@@ -300,9 +303,9 @@ class TurnProcessor:
             device_class = getattr(entity, "device_class", "") or ""
             text = answer_state(nlu.intent, nlu.slots, ref.name, ref.domain, state, device_class)
             return dataclasses.replace(turn, outcome=Outcome.ANSWERED, response=ResponseResult(text=text))
-        plans = self._plan(turn, nlu)
-        if isinstance(plans, Outcome):
-            return self._finish(dataclasses.replace(turn, outcome=plans, error=self._plan_error))
+        plans, why = self._plan(turn, nlu)
+        if not plans:
+            return self._finish(dataclasses.replace(turn, outcome=Outcome.UNSUPPORTED, error=why))
         d = self.dialog_settings
         sensitive = [(e, svc) for e, svc, _ in plans if is_sensitive(e, svc, d.sensitive_domains, d.sensitive_device_classes)]
         if sensitive and not (ask and act and d.confirm_sensitive):
@@ -330,7 +333,7 @@ class TurnProcessor:
             return nlu
         if self._skills is not None and self._skills.handles(nlu.intent):
             return nlu
-        recent = self._recent if time.monotonic() < self._recent_until else ()
+        recent = self._recent_devices()
         named = device_request(nlu.text or text, self._entities, recent, self.area)
         if named is None:
             return nlu
@@ -352,13 +355,14 @@ class TurnProcessor:
                 return other
         return nlu
 
-    def _plan(self, turn: Turn, nlu: NluResult) -> list[tuple[Any, str, dict[str, Any]]] | Outcome:
-        """(entity, service, data) for each resolved device, or the outcome that stops the turn."""
+    def _plan(self, turn: Turn, nlu: NluResult) -> tuple[list[tuple[Any, str, dict[str, Any]]], str]:
+        """(entity, service, data) for each resolved device that can take the request, and when none
+        can, the device's own reason ("" when it is none of its kind's business)."""
         assert turn.resolution is not None
         from edge.devices.domains import build_command
 
         plans = []
-        self._plan_error = ""
+        why = ""
         for ref in turn.resolution.entities:
             entity = self._devices.registry.get(ref.unique_id)
             try:
@@ -369,10 +373,10 @@ class TurnProcessor:
                 continue
             except DeviceError as exc:
                 _LOG.info("turn %s: %s: %s", turn.turn_id, entity.name, exc)
-                self._plan_error = str(exc)
+                why = str(exc)
                 continue
             plans.append((entity, service, data))
-        return plans or Outcome.UNSUPPORTED
+        return plans, why
 
     # -- questions asked back (edge.pipeline.dialog) --------------------------------------
     def _ask(
@@ -400,9 +404,9 @@ class TurnProcessor:
             if not yes:
                 _LOG.info("turn %s: not confirmed (%r): nothing done", turn.turn_id, answer)
                 return dataclasses.replace(turn, outcome=Outcome.REFUSED, response=ResponseResult(text="OK, I won't."))
-            plans = self._plan(turn, question.nlu)
-            if isinstance(plans, Outcome):
-                return self._finish(dataclasses.replace(turn, outcome=plans, error=self._plan_error))
+            plans, why = self._plan(turn, question.nlu)
+            if not plans:
+                return self._finish(dataclasses.replace(turn, outcome=Outcome.UNSUPPORTED, error=why))
             return self._finish(self._act(turn, plans, command.ended_monotonic))
         chosen = dlg.choose(answer, question.options)
         turn = dataclasses.replace(turn, dialog=DialogResult("clarify", question.text, answer, bool(chosen), question.turn_id))

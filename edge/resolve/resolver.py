@@ -24,7 +24,7 @@ from typing import Mapping, Protocol, Sequence
 
 from edge.nlu.templates import area_id
 from edge.resolve.fuzzy import MIN_MARGIN, MIN_SCORE, similarity
-from edge.resolve.spans import content_words, find_device, kind_fits
+from edge.resolve.spans import Found, content_words, find_device, kind_fits
 from edge.turn import EntityRef, NluResult, Resolution
 
 _SWITCHABLE = ("light", "switch", "fan", "climate")
@@ -128,6 +128,12 @@ def _name_score(device: NamedDevice, said: str) -> float:
         if rest:
             best = max(best, *(1.0 if _stem(_norm(n)) == _stem(rest) else similarity(rest, n) for n in names))
     return best
+
+
+def _found_in_words(found: Found, candidates: tuple[EntityRef, ...] | None = None) -> Resolution:
+    """The device ``find_device`` read out of the words."""
+    ref = _ref(_Scored(found.device, found.score))
+    return Resolution((ref,), f"sounds like {found.device.name!r} ({found.span!r})", candidates=(ref,) if candidates is None else candidates)
 
 
 def _kind(said: str) -> tuple[str, str] | None:
@@ -294,10 +300,7 @@ class _Request:
         everywhere = [d for d in self.devices if d.domain in DEVICE_INTENTS[self.intent]]
         room = self._room()
         found = find_device(self.nlu.text, pool, room) or find_device(self.nlu.text, everywhere, room)
-        if found is None:
-            return None
-        s = _Scored(found.device, found.score)
-        return Resolution((_ref(s),), f"sounds like {found.device.name!r} ({found.span!r})", candidates=(_ref(s),))
+        return None if found is None else _found_in_words(found)
 
     def by_pronoun(self) -> Resolution:
         meant = [d for d in self.devices if d.unique_id in self.ctx.recent and d.domain in DEVICE_INTENTS[self.intent]]
@@ -332,12 +335,11 @@ class _Request:
         if best is None or best.score < MIN_SCORE:
             found = find_device(self.nlu.text, pool, self._room()) if self.nlu.text else None
             if found is not None:  # the NLU kept part of the name ("pan" of "panty light"); the words have it
-                s = _Scored(found.device, found.score)
-                return Resolution((_ref(s),), f"sounds like {found.device.name!r} ({found.span!r})", candidates=candidates)
+                return _found_in_words(found, candidates)
             return Resolution(entities=(), reason="no device has that name", missing=self.said, candidates=candidates)
         close = [s for s in ranked[1:] if s.score >= MIN_SCORE and best.total - s.total < MIN_MARGIN]
         if close and all(_norm(s.device.name) == _norm(best.device.name) for s in close):
-            here = [s for s in (best, *close) if _in_area(s.device, self.area if self.said_area else self.speaker_area)]
+            here = [s for s in (best, *close) if _in_area(s.device, area_id(self._room()))]
             if len(here) == 1:  # one name in several rooms, misheard alike: the room decides, as for the exact name
                 return Resolution((_ref(here[0]),), f"sounds like {best.device.name!r}, in the room", candidates=candidates)
         if not close:

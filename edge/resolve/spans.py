@@ -84,11 +84,6 @@ def _norm_name(name: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", name.casefold()))
 
 
-# nouns for kinds of device: "the lights" is every light, not the one device called "Garden Lights"
-_KIND_NOUNS = frozenset(
-    "light lights lamp lamps fan fans heater heating door doors window windows blind blinds shade shades curtain "
-    "curtains lock locks sensor switch plug thermostat temperature humidity gate garage scene button".split()
-)
 # what each kind noun may be: "the front light" is no door, whatever "front" matches
 _KIND_DOMAINS: dict[str, frozenset[str]] = {
     k: frozenset(v.split())
@@ -106,6 +101,10 @@ _KIND_DOMAINS: dict[str, frozenset[str]] = {
     )
     for k in words.split()
 }
+
+
+# nouns for kinds of device: "the lights" is every light, not the one device called "Garden Lights"
+_KIND_NOUNS = frozenset(_KIND_DOMAINS) | {"switch", "plug"}
 
 
 def kind_fits(device: Named, words: Sequence[str]) -> bool:
