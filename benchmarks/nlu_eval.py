@@ -17,7 +17,7 @@ Calibration: expected calibration error (10 equal-width bins) of the model's top
 against argmax correctness (out-of-domain a class of its own), and of each system's
 ``confidence`` against whether its answer (intent, or None for out-of-domain) is right.
 
-Usage: python benchmarks/nlu_eval.py [--split eval|dev] [--limit N] [--threads 1]
+Usage: python benchmarks/nlu_eval.py [--split eval|dev] [--limit N] [--threads 2] [--template-intents 5]
 """
 
 from __future__ import annotations
@@ -28,23 +28,30 @@ import random
 import sys
 import time
 from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import edge  # noqa: E402,F401  (privacy environment before onnxruntime)
 from benchmarks._common import pct  # noqa: E402
 from edge.nlu import TemplateMatcher, VocabularyEntry  # noqa: E402
-from edge.nlu.model import ARTIFACTS, MODEL_FILE, CombinedInterpreter, ModelInterpreter, combine  # noqa: E402
+from edge.nlu.model import (  # noqa: E402
+    ARTIFACTS, MODEL_FILE, TEMPLATE_INTENTS, CombinedInterpreter, ModelInterpreter, combine, needs_partial,
+)
+from edge.config import NluSettings  # noqa: E402
 from edge.nlu.normalize import normalize_slot  # noqa: E402
 from edge.turn import NluResult  # noqa: E402
 from models.nlu.data import AREAS, NAMES, OOD, Example, all_examples, train_dev_split  # noqa: E402
 
-SYSTEMS = ("hassil", "model", "combined", "combined-all", "combined-any", "exact>model", "model>exact", "hassil>model")
+SYSTEMS = ("hassil", "model", "combined", "combined-42", "combined-all", "combined-any", "exact>model", "model>exact",
+           "hassil>model")
 # hassil        TemplateMatcher alone: an exact match, else a partial one (unknown device name)
-# combined      shipped (CombinedInterpreter): an exact match stands, unless it filled a wildcard slot and the model
-#               is >= OVERRIDE_P sure it is out of domain; else the model; a partial match only where the model
-#               agrees and also reads a device name (edge.nlu.model.combine)
-# combined-all  the same, the model checking every exact match, not only wildcard ones
+# combined      shipped (CombinedInterpreter): hassil tries the templates of the model's TEMPLATE_INTENTS likeliest
+#               intents; an exact match stands, unless it filled a wildcard slot and the model is >= OVERRIDE_P sure
+#               it is out of domain; else the model; a partial match only where the model agrees and also reads a
+#               device name (edge.nlu.model.combine)
+# combined-42   the same rule with hassil trying all 42 intents' templates (the previous shipped system)
+# combined-all  combined-42, the model checking every exact match, not only wildcard ones
 # combined-any  combined-all, and the model also overrules an exact match when it is that sure of another intent
 # exact>model   the previous rule: any exact match first, else the model (a partial match if the model agrees)
 # model>exact   the model first; hassil's exact match only where the model rejects
@@ -115,11 +122,15 @@ def pred_slots(r: NluResult) -> set[tuple[str, str]]:
     return out
 
 
-def answer(name: str, exact: NluResult, wildcard: bool, partial: NluResult, m: NluResult) -> NluResult:
+def answer(name: str, exact: NluResult, wildcard: bool, partial: NluResult, m: NluResult,
+           likely: tuple[NluResult, bool, NluResult | None]) -> NluResult:
     """One system's answer from hassil's exact match (and whether it filled a wildcard), its partial match and
-    the model's answer."""
+    the model's answer; ``likely``: the exact match, wildcard and partial match among the model's likeliest intents."""
     h = exact if exact.intent is not None else partial
     if name == "combined":
+        ex_k, wild_k, part_k = likely
+        return replace(ex_k, nbest=m.nbest) if ex_k.intent is not None and not wild_k else combine(ex_k, m, part_k)
+    if name == "combined-42":
         return exact if exact.intent is not None and not wildcard else combine(exact, m, partial)
     if name == "combined-all":
         return combine(exact, m, partial)
@@ -185,7 +196,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", choices=("eval", "dev"), default="eval", help="dev: where the combination is chosen")
     ap.add_argument("--limit", type=int, default=0, help="at most N sentences per set")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=NluSettings().threads, help="ONNX Runtime threads (as [nlu] threads)")
+    ap.add_argument("--template-intents", type=int, default=TEMPLATE_INTENTS,
+                    help="hassil tries the templates of the model's K likeliest intents")
     ap.add_argument("--artifacts", type=Path, default=ARTIFACTS)
     args = ap.parse_args()
 
@@ -206,7 +219,7 @@ def main() -> int:
     rss0 = rss_mb()
     model = ModelInterpreter(args.artifacts, threads=args.threads)
     rss1 = rss_mb()
-    combined = CombinedInterpreter(matcher, model)
+    combined = CombinedInterpreter(matcher, model, template_intents=args.template_intents)
 
     lat: dict[str, list[float]] = {"hassil": [], "model": [], "combined (as the loop runs it)": []}
     cpu_ms: dict[str, list[float]] = {k: [] for k in lat}
@@ -232,8 +245,10 @@ def main() -> int:
                 lat[key].append(wall * 1000)
                 cpu_ms[key].append(cpu * 1000)
             by_set.setdefault(name, []).append((c3 - c2) * 1000)
+            ex_k, wild_k = matcher.match_detail(ex.text, intents=model.likely(pred, args.template_intents))
+            part_k = matcher.partial(ex.text, intents=[str(m.intent)]) if needs_partial(ex_k, m) else None
             for s in SYSTEMS:
-                results[s].append(answer(s, exact, wildcard, partial, m))
+                results[s].append(answer(s, exact, wildcard, partial, m, (ex_k, wild_k, part_k)))
             if shipped != results["combined"][-1]:
                 raise SystemExit(f"CombinedInterpreter and combine() disagree on {ex.text!r}")
             top = int(pred.probs.argmax())
@@ -243,7 +258,8 @@ def main() -> int:
     print("\n".join(out))
     print()
     print(f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; cpu = this thread's CPU time "
-          "(ONNX Runtime runs on the calling thread with 1 thread), what another process sharing the cores cannot inflate")
+          "(with 1 ONNX Runtime thread it runs on the calling thread, what another process sharing the cores cannot "
+          "inflate; with more, the other threads' time is not in it: read wall)")
     for k, v in lat.items():
         c = cpu_ms[k]
         print(f"latency {k:31} wall p50 {pct(v, 0.5):6.2f} ms  p90 {pct(v, 0.9):6.2f} ms | "

@@ -328,8 +328,18 @@ def test_combined_prefers_an_exact_template_match(model):
     nlu = CombinedInterpreter(matcher, model)
     exact = nlu.interpret("turn on the kitchen light")
     assert exact.source == "hassil" and exact.intent == "HassTurnOn" and exact.slots["name"] == "Kitchen Light"
+    assert exact.nbest and exact.nbest[0][0] == "HassTurnOn"  # the model ran first and chose hassil's intents
     free = nlu.interpret("kill the lights in the den")
     assert free.source == "model" and free.intent == "HassTurnOff"
+    unknown = nlu.interpret("turn on the flux capacitor")  # hassil's partial match, for the model's intent only
+    assert unknown.intent == "HassTurnOn" and unknown.unmatched == {"name": "flux capacitor"}
+
+
+@needs_artifact
+def test_the_likeliest_intents_leave_out_out_of_domain(model):
+    pred = model.predict("turn on the kitchen light")
+    likely = model.likely(pred, 5)
+    assert len(likely) == 5 and likely[0] == "HassTurnOn" and model.ood_label not in likely
 
 
 def test_runtime_does_not_import_torch():

@@ -70,6 +70,15 @@ def test_exact_and_partial_matching_apart(matcher):
     assert matcher.partial("turn on the garage light").unmatched == {"name": "garage light"}  # ... a partial one
 
 
+def test_matching_only_some_intents(matcher):
+    """The combined interpreter lets hassil try only the model's likeliest intents."""
+    assert matcher.match_detail("turn on the kitchen light", intents=["HassTurnOn", "HassLightSet"])[0].intent == "HassTurnOn"
+    assert matcher.match_detail("turn on the kitchen light", intents=["HassTurnOff"])[0].intent is None  # not tried
+    assert matcher.match_detail("turn on the kitchen light")[0].intent == "HassTurnOn"  # nor remembered as a miss
+    assert matcher.partial("turn on the garage light", intents=["HassTurnOff"]).intent is None
+    assert matcher.partial("turn on the garage light", intents=["HassTurnOn"]).unmatched == {"name": "garage light"}
+
+
 def test_a_wildcard_match_says_so(matcher):
     """ "play {search_query}" fits any words: the combined interpreter lets the model check these."""
     exact, wildcard = matcher.match_detail("play poker with me")

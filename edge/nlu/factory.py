@@ -8,8 +8,9 @@ from edge.config import NluSettings
 
 
 def build_interpreter(settings: NluSettings) -> Any:
-    """``combined``: exact template matches first (the model checks those that filled a wildcard),
-    our ONNX model for the rest (measured best, see models/nlu/README.md); ``templates``: hassil alone."""
+    """``combined``: our ONNX model, then hassil's exact template matches among its likeliest intents
+    (final unless a wildcard took the words), the model for the rest (measured best, see
+    models/nlu/README.md); ``templates``: hassil alone."""
     from edge.nlu.templates import TemplateMatcher
 
     matcher = TemplateMatcher(settings.language, cache_size=settings.match_cache)
@@ -17,4 +18,4 @@ def build_interpreter(settings: NluSettings) -> Any:
         return matcher
     from edge.nlu.model import CombinedInterpreter, ModelInterpreter
 
-    return CombinedInterpreter(matcher, ModelInterpreter())
+    return CombinedInterpreter(matcher, ModelInterpreter(threads=settings.threads))
