@@ -169,6 +169,13 @@ class BargeInSettings:
     enabled: bool = True  # the wake word stops the answer and starts a new command
     echo_cancel: bool = True  # subtract the answer's echo from the microphone (edge.audio.echo) while it plays
     wake_threshold: float = 0.5  # wake score needed while the answer plays (the normal threshold applies otherwise)
+    words: bool = True  # a stop word said over the answer, without the wake word, also stops it (Whisper checks it)
+    stop_words: tuple[str, ...] = (
+        "stop", "stop it", "stop that", "no", "nope", "cancel", "quiet", "be quiet", "enough", "shut up",
+        "no that's wrong", "that's wrong", "never mind",
+    )  # fmt: skip  # the whole utterance must be these (and filler like "oh", "please"): the answer's own words never are
+    word_silence_s: float = 0.24  # silence that ends a word heard over the answer (then it is checked)
+    word_max_s: float = 1.5  # longest speech checked for a stop word
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +285,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "learning.rewrite_min_similarity": (0.0, 1.0),
     "dialog.followup_timeout_s": (1.0, 30.0),
     "barge_in.wake_threshold": (0.0, 1.0),
+    "barge_in.word_silence_s": (0.08, 1.0),
+    "barge_in.word_max_s": (0.5, 3.0),
 }
 _PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "learning.mine_at": (

@@ -25,6 +25,7 @@ from edge.config import Settings, default_cache_dir
 from edge.pipeline.events import Observers
 from edge.pipeline.front import FRAME_SAMPLES, AudioFront, CapturedCommand, ListenState
 from edge.pipeline.processor import TurnProcessor
+from edge.pipeline.stop_words import BackgroundChecker, StopWordChecker, StopWords
 from edge.timers import TimerManager
 from edge.timers.ringer import Ring, TimerRinger
 from edge.turn import Outcome, Turn
@@ -113,6 +114,9 @@ class Assistant:
             dialog=settings.dialog,
         )
         self._echo: object | None = None
+        self.stop_words = StopWords(settings.barge_in.stop_words)
+        if settings.barge_in.words and not self.stop_words.phrases:
+            _LOG.warning("[barge_in] words = true but stop_words is empty: only the wake word barges in")
         _LOG.info("models loaded in %.1f s", time.perf_counter() - t0)
 
     @property
@@ -125,7 +129,11 @@ class Assistant:
         return self._tts
 
     def new_front(self, on_barge_in: Callable[[object], None] | None = None) -> AudioFront:
-        """A front for one stream. The echo canceller is kept across streams: the echo path is the room's."""
+        """A front for one stream. The echo canceller is kept across streams: the echo path is the room's.
+
+        With ``[barge_in] words``, its ``word_check`` transcribes speech heard over the answer right
+        away (on the caller's thread: right for files); the service loop puts it on a thread of its own.
+        """
         from edge.audio.echo import EchoCanceller
 
         self.wake.reset()
@@ -133,7 +141,7 @@ class Assistant:
         b = self.settings.barge_in
         if b.echo_cancel and self._echo is None:
             self._echo = EchoCanceller()
-        return AudioFront(
+        front = AudioFront(
             self.wake,
             self.vad,
             self.settings.vad,
@@ -143,7 +151,12 @@ class Assistant:
             on_barge_in=on_barge_in,  # type: ignore[arg-type]
             observer=self.events,
             muted=self.muted.is_set,
+            word_silence_s=b.word_silence_s,
+            word_max_s=b.word_max_s,
         )
+        if b.enabled and b.words and self.stop_words.phrases:
+            front.word_check = StopWordChecker(self.transcriber, self.stop_words, front.barge_in_by_word)
+        return front
 
     # -- timers -----------------------------------------------------------------------
     def start_timers(self, on_ring: Callable[[Ring], None] | None = None) -> None:
@@ -311,6 +324,9 @@ class Assistant:
             sink.stop()  # type: ignore[attr-defined]
 
         front = self.new_front(on_barge_in=barge_in)
+        checker = BackgroundChecker(front.word_check) if front.word_check is not None else None
+        if checker is not None:
+            front.word_check = checker.submit  # the audio thread only queues; ASR runs on the checker's thread
         commands: queue.Queue[CapturedCommand | Ring | None] = queue.Queue(maxsize=4)
         self.start_timers(lambda ring: commands.put(ring, timeout=60))  # the worker plays rings, in turn
 
@@ -361,6 +377,8 @@ class Assistant:
             self.ringer.on_ring = self._ring_now
             commands.put(None)
             thread.join(timeout=10)
+            if checker is not None:
+                checker.close()
 
     def _ring_in_loop(self, front: AudioFront, ring: Ring, sink: object) -> None:
         idle = front.state is ListenState.IDLE  # not while a command is being captured

@@ -21,6 +21,7 @@ from edge.audio.echo import EchoCanceller
 from edge.audio.framing import Framer
 from edge.config import VadSettings
 from edge.pipeline.events import LoopObserver
+from edge.pipeline.stop_words import SpeechSegment, SpeechSegmenter, WordBargeIn
 from edge.vad import Endpointer, EndpointReason, EndpointState
 from edge.wake import Detection
 
@@ -93,6 +94,12 @@ class AudioFront:
     answer's echo taken out (``echo``, fed the playback through ``play_reference``); a detection
     scoring ``barge_in_threshold`` is a barge-in: ``on_barge_in`` is called (it stops playback)
     and the command after it is captured. ``follow_up`` opens a command window without the wake word.
+
+    With ``word_check``, speech heard over the answer (Silero on the echo-cancelled microphone, up
+    to ``word_max_s``, ended by ``word_silence_s`` of silence) is handed to it as a
+    ``SpeechSegment``; it must not block (the service queues it for ASR on another thread). When
+    it hears a stop word it calls ``barge_in_by_word``: ``on_barge_in`` gets a ``WordBargeIn`` and
+    the answer stops, with no new command (the front goes back to the wake word at ``release``).
     """
 
     def __init__(
@@ -104,7 +111,10 @@ class AudioFront:
         *,
         echo: EchoCanceller | None = None,
         barge_in_threshold: float | None = 0.5,  # None: no barge-in
-        on_barge_in: Callable[[Detection], None] | None = None,
+        on_barge_in: Callable[[Detection | WordBargeIn], None] | None = None,
+        word_check: Callable[[SpeechSegment], None] | None = None,  # None: only the wake word barges in
+        word_silence_s: float = 0.24,
+        word_max_s: float = 1.5,
         observer: LoopObserver | None = None,  # told of wake words and state changes (audio thread)
         muted: Callable[[], bool] = lambda: False,  # while true, wake words are ignored
     ) -> None:
@@ -128,6 +138,10 @@ class AudioFront:
         self._detection: Detection | None = None
         self._barge_in = False
         self._clip_hold = 0  # frames left during which the microphone clipped too recently to trust a barge-in
+        self.word_check = word_check
+        self._segmenter = SpeechSegmenter(vad_settings.threshold, frame_s=FRAME_S, silence_s=word_silence_s, max_s=word_max_s)
+        self._epoch = 0  # counts the answers played: a stop word heard over an earlier one is too late
+        self._frames_fed = 0
         # IDLE and LISTENING are set here; the owner sets THINKING/SPEAKING while a turn
         # is processed and calls release() when it is over. Wake words are ignored meanwhile.
         self.state = ListenState.IDLE
@@ -154,6 +168,7 @@ class AudioFront:
 
     def _frame(self, frame: np.ndarray) -> CapturedCommand | None:
         with self._lock:
+            self._frames_fed += 1
             reference = self._next_reference()
             if reference is not None and int(np.count_nonzero(np.abs(frame.astype(np.int32)) >= CLIP_LEVEL)) >= CLIP_SAMPLES:
                 self._clip_hold = CLIP_HOLD_FRAMES  # the echo clipped the microphone: cancelling it leaves garbage
@@ -182,7 +197,36 @@ class AudioFront:
                 self._barge_in = True
             elif detections:
                 _LOG.info("wake word %s (%.2f) ignored: a turn is in progress", detections[0].model, detections[0].score)
+            self._spot_words(frame, speech_prob)
             return None
+
+    def _spot_words(self, frame: np.ndarray, speech_prob: float) -> None:
+        """While the answer plays: cut speech into segments for the stop-word check."""
+        if self.state is not ListenState.SPEAKING or self.word_check is None or self.barge_in_threshold is None:
+            if self._segmenter.active:
+                self._segmenter.reset()
+            return
+        if self._clip_hold:  # the canceller's output is garbage while the echo clips the microphone
+            self._segmenter.reset()
+            return
+        segment = self._segmenter.process(frame, speech_prob, self._frames_fed * FRAME_S, self._epoch)
+        if segment is not None:
+            self.word_check(segment)
+
+    def barge_in_by_word(self, segment: SpeechSegment, found: WordBargeIn) -> bool:
+        """The checker heard a stop word in ``segment``: cut the answer off, if it still plays. Any thread."""
+        with self._lock:
+            if self.state is not ListenState.SPEAKING or segment.epoch != self._epoch:
+                _LOG.info("stop word %r came too late: that answer is over", found.phrase)
+                return False
+            _LOG.info("barge-in: stop word %r (heard %r) while the answer plays, %.0f ms after the speech ended",
+                      found.phrase, found.text, found.latency_ms)  # fmt: skip
+            self._reference = np.zeros(0, np.int16)
+            self._segmenter.reset()
+            self._epoch += 1  # one barge-in per answer
+            if self.on_barge_in is not None:
+                self.on_barge_in(found)
+            return True
 
     def _barges_in(self, detection: Detection) -> bool:
         if self._clip_hold:
@@ -262,6 +306,9 @@ class AudioFront:
     def state(self, value: ListenState) -> None:
         if value is not self._state:
             self._state = value
+            self._segmenter.reset()
+            if value is ListenState.SPEAKING:
+                self._epoch += 1
             self._observer.state_changed(value)
 
     def release(self) -> None:
