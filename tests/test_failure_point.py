@@ -135,3 +135,31 @@ def test_a_short_name_is_resolution_and_a_vague_request_is_nlu():
     ceiling = mk_turn("turn on the living room ceiling light", Outcome.DONE, 1004.0, intent="HassTurnOn",
                       slots={"name": "Living Room Ceiling Light"}, entities=(("light_ceiling", 1.0),))  # fmt: skip
     assert failure_point(nickname, label_turn(nickname, negative=True), rephrase=ceiling) is FailurePoint.RESOLUTION
+
+
+def _answer(said: str, outcome: Outcome = Outcome.NO_DEVICE, accepted: bool = False):
+    import dataclasses
+
+    from edge.turn import DialogResult, EntityRef, Resolution
+
+    question = "The desk fan or the ceiling fan?"
+    options = (EntityRef("fan_desk", "Desk Fan", "Office", "fan", 0.8), EntityRef("fan_ceiling", "Ceiling Fan", "Office", "fan", 0.8))
+    t = mk_turn(said, outcome, intent="HassTurnOn")
+    return dataclasses.replace(t, dialog=DialogResult("clarify", question, said, accepted, "t999"),
+                               resolution=Resolution(entities=(), reason="ambiguous", candidates=options, ambiguous=True))
+
+
+def test_an_answer_to_which_one_that_says_no_option_was_misheard():
+    misheard = _answer("The best fun.")
+    assert failure_point(misheard, label_turn(misheard)) is FailurePoint.ASR
+    unclear = _answer("the fan")  # an option's word, but not one that tells them apart: the choice failed
+    assert failure_point(unclear, label_turn(unclear)) is FailurePoint.RESOLUTION
+    silent = _answer("")  # nobody answered: not a mishearing
+    assert failure_point(silent, label_turn(silent)) is not FailurePoint.ASR
+
+
+def test_whole_sounds_like_hall():
+    failed = mk_turn("turn off the whole light", Outcome.NO_DEVICE, intent="HassTurnOff", missing="whole light")
+    fixed = mk_turn("turn off the hall light", Outcome.DONE, 1006.0, intent="HassTurnOff", slots={"name": "Hallway Light"},
+                    entities=(("light_hallway", 1.0),))  # fmt: skip
+    assert failure_point(failed, label_turn(failed, rephrased=True), rephrase=fixed) is FailurePoint.ASR

@@ -19,7 +19,10 @@ how the rephrase that followed differed. The rules, first match wins:
 2. FALSE_WAKE: wake score < ``wake_low`` and Whisper thought it heard no
    speech (``no_speech_prob`` >= ``no_speech_high``), or the wake was weak,
    nothing was understood and nobody rephrased it.
-3. With a rephrase ``r`` (a later turn saying it again):
+3. An answer to "which one?" that chose none of the options: ASR when it
+   says no word of any option ("the best fun" for "the desk fan": people
+   answer with an option, so those words were misheard), else RESOLUTION.
+4. With a rephrase ``r`` (a later turn saying it again):
    a. same intent, other device or name: words the rephrase says in place
       of others (in the name, or in the sentence) sound alike
       (``sound_similarity`` >= ``sound_alike`` or ``coarse_sound_similarity``
@@ -33,7 +36,7 @@ how the rephrase that followed differed. The rules, first match wins:
       maker" / "coffee maker") -> ASR, else NLU;
    c. another intent: the same test -> ASR, else NLU;
    d. same intent, same devices: the action went wrong -> RESULT.
-4. Without a rephrase, from the turn alone:
+5. Without a rephrase, from the turn alone:
    very low ASR confidence (``avg_logprob`` < ``asr_logprob_low`` or
    ``no_speech_prob`` >= ``no_speech_high``) -> ASR;
    not understood, or NLU confidence < ``nlu_low`` -> NLU;
@@ -53,7 +56,7 @@ import difflib
 from dataclasses import dataclass
 
 from edge.feedback.events import Defect, FailurePoint
-from edge.feedback.similarity import coarse_sound_similarity, sound_similarity
+from edge.feedback.similarity import coarse_sound_similarity, content_words, sound_similarity
 from edge.learning.table import normalize_utterance
 from edge.turn import Outcome, Turn
 
@@ -131,6 +134,13 @@ def _replaced(a: str, b: str) -> list[tuple[str, str]]:
     return [(" ".join(wa[a1:a2]), " ".join(wb[b1:b2])) for op, a1, a2, b1, b2 in ops if op == "replace"]
 
 
+def _says_an_option(turn: Turn) -> bool:
+    """The answer to a clarifying question says a word of one of the options it offered (name or room)."""
+    said = set(content_words(turn.dialog.answer if turn.dialog else "").split())
+    options = turn.resolution.candidates if turn.resolution is not None else ()
+    return any(said & set(content_words(f"{o.name} {o.area}").split()) for o in options)
+
+
 def _asr_weak(turn: Turn, t: Thresholds) -> bool:
     return turn.asr is not None and (turn.asr.avg_logprob < t.asr_logprob_low or turn.asr.no_speech_prob >= t.no_speech_high)
 
@@ -180,6 +190,11 @@ def failure_point(
     no_speech = turn.asr is not None and turn.asr.no_speech_prob >= t.no_speech_high
     if weak_wake and (no_speech or (turn.outcome is Outcome.NOT_UNDERSTOOD and rephrase is None)):
         return FailurePoint.FALSE_WAKE
+    answer = turn.dialog
+    if answer is not None and answer.kind == "clarify" and not answer.accepted and answer.answer.strip():
+        # "The desk fan or the ceiling fan?" - "the best fun": people answer with an option, so an answer
+        # that says none of the options' words was misheard; one that says some chose badly
+        return FailurePoint.RESOLUTION if _says_an_option(turn) else FailurePoint.ASR
     if rephrase is not None and rephrase.nlu is not None and rephrase.nlu.intent is not None:
         said, again = _said(turn), _said(rephrase)
         if _intent(turn) == _intent(rephrase) and _understood(turn, t):

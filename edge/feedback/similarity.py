@@ -24,7 +24,7 @@ from edge.learning.table import normalize_utterance
 
 _DIGRAPHS = (
     ("tch", "X"), ("sch", "SK"), ("ph", "F"), ("ck", "K"), ("sh", "X"), ("ch", "X"), ("th", "0"),
-    ("gh", ""), ("kn", "N"), ("gn", "N"), ("wr", "R"), ("wh", "W"), ("dg", "J"), ("mb", "M"), ("qu", "KW"),
+    ("gh", ""), ("kn", "N"), ("gn", "N"), ("wr", "R"), ("who", "ho"), ("wh", "W"), ("dg", "J"), ("mb", "M"), ("qu", "KW"),
 )  # fmt: skip  (upper case: already a sound, not remapped below)
 _SINGLE = {"q": "k", "x": "ks", "z": "s", "v": "f", "c": "k", "d": "t", "b": "p", "g": "k"}
 _VOWELS = set("aeiouy")

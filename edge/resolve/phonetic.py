@@ -23,6 +23,7 @@ _DIGRAPHS = (  # spelled -> sound code (upper case: already a code)
     ("gh", ""),
     ("kn", "N"),
     ("wr", "R"),
+    ("who", "ho"),  # "whole", "who": an h ("whole light" is the hall light)
     ("wh", "W"),
     ("qu", "KW"),
     ("x", "KS"),
