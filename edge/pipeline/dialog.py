@@ -2,7 +2,7 @@
 
 Pure: no I/O and no clock (times are passed in). The processor asks through
 ``Dialog.ask`` ("Are you sure you want to unlock the front door?", "The
-ceiling light or the lamp?"), the front then listens without the wake word,
+ceiling light or the lamp?", "Which room is this speaker in?"), the front then listens without the wake word,
 and the answer comes back through ``Dialog.take`` with ``is_yes`` / ``choose``
 to read it. At most one question is open; it expires.
 """
@@ -13,7 +13,7 @@ import difflib
 import enum
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from edge.turn import EntityRef, NluResult, Resolution
 
@@ -21,6 +21,7 @@ from edge.turn import EntityRef, NluResult, Resolution
 class Ask(str, enum.Enum):
     CONFIRM = "confirm"  # a security-sensitive action: act only on a clear yes
     CLARIFY = "clarify"  # two devices fit: which one
+    PREFERENCE = "preference"  # "learn my preferences": one question of its guided dialog (edge.rewrite.preferences)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class Question:
     resolution: Resolution
     options: tuple[EntityRef, ...]  # confirm: the devices to act on; clarify: the choices, in the order said
     expires_monotonic: float
+    setup: Any = None  # preference: the dialog so far (edge.rewrite.preferences.Setup)
 
     def expired(self, now_monotonic: float) -> bool:
         return now_monotonic >= self.expires_monotonic

@@ -26,6 +26,8 @@ from edge.pipeline.front import CapturedCommand
 from edge.resolve import DEVICE_INTENTS, QUESTION_INTENTS, resolve
 from edge.resolve.actions import NoAction, is_sensitive, plan_action
 from edge.resolve.spans import device_request, fill_levels
+from edge.rewrite import preferences as prefs
+from edge.rewrite.teach import is_forget
 from edge.respond import respond
 from edge.respond.answers import answer_state
 from edge.turn import (
@@ -38,6 +40,7 @@ from edge.turn import (
     Resolution,
     ResponseResult,
     Turn,
+    RewriteResult,
     WakeResult,
 )
 from edge.vad import EndpointReason
@@ -124,7 +127,7 @@ class TurnProcessor:
         self._nlu = matcher
         self._devices = devices
         self.device_id = device_id
-        self.area = area
+        self.area = area  # the configured one; "learn my preferences" may set another (``area``)
         self.confirm_timeout_s = confirm_timeout_s
         self.wake_model = wake_model
         self._vocab_key: tuple[Any, ...] | None = None
@@ -134,6 +137,20 @@ class TurnProcessor:
         self._entities: list[Any] = []  # this turn's registry snapshot
         self.dialog_settings = dialog or DialogSettings()
         self.dialog = dlg.Dialog()  # the question asked back, waiting for its answer
+
+    @property
+    def area(self) -> str:
+        """The speaker's area: the room the user gave in "learn my preferences", else the configured one."""
+        store = self._personal()
+        return (store.preferences(self.device_id).get(prefs.ROOM) if store is not None else None) or self._area
+
+    @area.setter
+    def area(self, value: str) -> None:
+        self._area = value
+
+    def _personal(self) -> Any:
+        """The learning loop's PersonalStore (taught phrases, preferences), or None."""
+        return getattr(self.learning, "personal", None)
 
     # -- vocabulary follows the registry ------------------------------------------------
     def _refresh_vocabulary(self, entities: Sequence[Any]) -> None:
@@ -222,12 +239,19 @@ class TurnProcessor:
         act: bool,
         ask: bool = False,  # the caller listens for an answer (audio); text (``edge nlu``) cannot answer back
     ) -> Turn:
+        own = self._preference_step(turn, text, entities, ask=ask and act)
+        if isinstance(own, Turn):  # "learn my preferences" asks its first question, "forget that" undid them
+            return own
+        text, preferred = own
         t0 = time.perf_counter()
         step = None
         if self.learning is not None:  # taught phrases, the hub's table, online retrieval (edge.rewrite)
             step = self.learning.before_nlu(turn, text, lambda t: self._probe(t, alternatives if t == text else (), entities))
             nlu = step.nlu
-            turn = dataclasses.replace(turn, rewrite=step.rewrite)
+            rewrite = step.rewrite or preferred
+            if preferred is not None and step.rewrite is not None:  # rewritten again: from what was heard
+                rewrite = dataclasses.replace(step.rewrite, original=preferred.original)
+            turn = dataclasses.replace(turn, rewrite=rewrite)
         else:
             nlu = self._interpret(text, alternatives)
         turn = dataclasses.replace(turn, nlu=nlu).with_timing(nlu=(time.perf_counter() - t0) * 1000)
@@ -256,6 +280,50 @@ class TurnProcessor:
             options = resolution.candidates[:2]
             return self._ask(turn, dlg.Ask.CLARIFY, dlg.clarify_question(options), nlu, resolution, options)
         return self._carry_out(turn, nlu, resolution, ended=ended, act=act, ask=ask)
+
+    def _preference_step(self, turn: Turn, text: str, entities: list[Any], *, ask: bool) -> Turn | tuple[str, RewriteResult | None]:
+        """Before the learning loop: "learn my preferences" (its first question), "forget that" when the
+        preferences were learned last, and the text as the preferences make it mean (with its rewrite)."""
+        from edge.learning.loop import FORGET, TEACH
+
+        store = self._personal()
+        if store is None:
+            return text, None
+        if prefs.is_learn_preferences(text):
+            nlu = NluResult(text=text, intent=TEACH, confidence=1.0, slots={"preferences": "start"}, source="learning")
+            turn = dataclasses.replace(turn, nlu=nlu)
+            setup = prefs.start(prefs.HomeFacts.of(entities))
+            if setup is not None and ask:
+                return self._ask(turn, dlg.Ask.PREFERENCE, setup.question(), nlu, Resolution((), "preferences"), (), setup)
+            why = "I don't know any rooms or devices yet, so there's nothing to set up." if ask else (
+                "I can only learn your preferences when you talk to me."  # text (``edge nlu``) cannot answer back
+            )  # fmt: skip
+            return dataclasses.replace(turn, outcome=Outcome.ANSWERED, response=ResponseResult(text=why))
+        if is_forget(text) and (undone := store.forget_preferences(self.device_id)) is not None:
+            nlu = NluResult(text=text, intent=FORGET, confidence=1.0, slots={"preferences": ",".join(undone)}, source="learning")
+            answer = f"OK, I forgot the {prefs.describe(undone)} you just gave me."
+            return dataclasses.replace(turn, nlu=nlu, outcome=Outcome.ANSWERED, response=ResponseResult(text=answer))
+        target = prefs.rewrite(text, store.preferences(self.device_id), entities)
+        if target is None:
+            return text, None
+        _LOG.info("turn %s: preferences read %r as %r", turn.turn_id, text, target)
+        return target, RewriteResult(text, target, "preference", 1.0)
+
+    def _preference_answered(self, turn: Turn, answer: str, question: dlg.Question) -> Turn:
+        """One answer of "learn my preferences": the next question, or the preferences stored and said back."""
+        from edge.learning.loop import TEACH
+
+        step = prefs.answer(question.setup, answer, prefs.HomeFacts.of(self._entities))
+        key = question.setup.left[0]
+        nlu = NluResult(text=answer, intent=TEACH, confidence=1.0, slots={"preferences": key}, source="learning")
+        result = DialogResult(dlg.Ask.PREFERENCE.value, question.text, answer, step.accepted, question.turn_id)
+        turn = dataclasses.replace(turn, nlu=nlu, dialog=result)
+        if step.setup is not None:
+            return self._ask(turn, dlg.Ask.PREFERENCE, step.say, nlu, Resolution((), "preferences"), (), step.setup)
+        store = self._personal()
+        if step.learned and store is not None:
+            store.learn_preferences(self.device_id, step.learned)
+        return dataclasses.replace(turn, outcome=Outcome.ANSWERED, response=ResponseResult(text=step.say))
 
     def _recent_devices(self) -> tuple[str, ...]:
         """What "it" means now: the devices of the last turn, for RECENT_S."""
@@ -380,10 +448,11 @@ class TurnProcessor:
 
     # -- questions asked back (edge.pipeline.dialog) --------------------------------------
     def _ask(
-        self, turn: Turn, kind: dlg.Ask, text: str, nlu: NluResult, resolution: Resolution, options: tuple[EntityRef, ...]
-    ) -> Turn:
+        self, turn: Turn, kind: dlg.Ask, text: str, nlu: NluResult, resolution: Resolution, options: tuple[EntityRef, ...],
+        setup: Any = None,
+    ) -> Turn:  # fmt: skip
         expires = time.monotonic() + self.dialog_settings.followup_timeout_s + ANSWER_SLACK_S
-        self.dialog.ask(dlg.Question(kind, text, turn.turn_id, turn.session_id, nlu, resolution, options, expires))
+        self.dialog.ask(dlg.Question(kind, text, turn.turn_id, turn.session_id, nlu, resolution, options, expires, setup))
         _LOG.info("turn %s asks (%s): %r", turn.turn_id, kind.value, text)
         return dataclasses.replace(turn, outcome=Outcome.ASKED, response=ResponseResult(text=text))
 
@@ -397,6 +466,8 @@ class TurnProcessor:
         if command.reason is not EndpointReason.NO_SPEECH:
             turn = self._transcribe(turn, command)
             answer = turn.asr.text if turn.asr else ""
+        if question.kind is dlg.Ask.PREFERENCE:
+            return self._preference_answered(turn, answer, question)
         turn = dataclasses.replace(turn, nlu=question.nlu, resolution=question.resolution)
         if question.kind is dlg.Ask.CONFIRM:
             yes = dlg.is_yes(answer, self.dialog_settings.yes_phrases)

@@ -16,6 +16,12 @@ events, not this file). Two tables:
   that was all it changed ("whole light" -> "hallway light" from "turn on the
   whole light" / "turn on the hallway light"), so "turn off the whole light"
   is fixed too; dropped the same way (``unlearn_substitution``).
+* ``preferences``: what "learn my preferences" asked (``edge.rewrite.preferences``:
+  this speaker's room, the temperature liked, what "the light" means), per
+  speaker, one batch per dialog written in one transaction; the newest active
+  row of a key is in effect, ``forget_preferences`` deactivates the newest
+  batch when it is newer than the newest teaching ("forget that" undoes what
+  was learned last, whichever kind), so the values before it come back.
 
 Public API::
 
@@ -31,6 +37,9 @@ Public API::
     store.learn_substitution(words, instead)  # "whole light" -> "hallway light"
     store.substitutions()                   # list[(source, target, support)], longest source first
     store.unlearn_substitution(words)
+    store.learn_preferences(speaker, {"room": "kitchen"})  # the batch number
+    store.preferences(speaker)              # {"room": "kitchen", ...}: in effect now
+    store.forget_preferences(speaker)       # the batch undone, or None when a teaching is newer
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from edge.learning.errors import LearningError
 from edge.learning.table import normalize_utterance
@@ -73,6 +83,17 @@ CREATE TABLE IF NOT EXISTS substitutions (
     support  INTEGER NOT NULL DEFAULT 1,
     last_ts  REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS preferences (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch        INTEGER NOT NULL,
+    speaker      TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    after_taught INTEGER NOT NULL,
+    created_at   REAL NOT NULL,
+    active       INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS preferences_speaker ON preferences(speaker, active);
 CREATE TABLE IF NOT EXISTS rephrases (
     source   TEXT PRIMARY KEY,
     target   TEXT NOT NULL,
@@ -124,6 +145,7 @@ class PersonalStore:
             ) from exc
         self._lock = threading.Lock()
         self._version = 0  # bumped on every change: the rewriter re-embeds when it moves
+        self._preferences: dict[str, dict[str, str]] = {}  # speaker -> in effect (read once, kept on writes)
 
     @property
     def version(self) -> int:
@@ -231,6 +253,65 @@ class PersonalStore:
             self._version += 1
         log.info("forgot %r -> %r", row[2], row[3])
         return Taught(int(row[0]), row[1], row[2], row[3], float(row[4]))
+
+    # -- preferences ("learn my preferences") ---------------------------------------------------
+    def learn_preferences(self, speaker: str, values: Mapping[str, str], *, ts: float | None = None) -> int:
+        """Store one dialog's answers together (all or none: one transaction); the batch number."""
+        if not values:
+            raise LearningError(f"no preferences to learn for {speaker!r}", fix="answer at least one question")
+        ts = time.time() if ts is None else ts
+        with self._lock:
+            try:
+                self._run("BEGIN IMMEDIATE")
+                batch = int(self._run("SELECT COALESCE(MAX(batch), 0) + 1 FROM preferences").fetchone()[0])
+                after = int(self._run("SELECT COALESCE(MAX(seq), 0) FROM taught").fetchone()[0])
+                for key, value in values.items():
+                    self._run(
+                        "INSERT INTO preferences (batch, speaker, key, value, after_taught, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (batch, speaker, key, str(value), after, ts),
+                    )
+                self._run("COMMIT")
+            except LearningError:
+                self._rollback()
+                raise
+            self._preferences.pop(speaker, None)
+        log.info("learned preferences %s for speaker %s (batch %d)", sorted(values), speaker, batch)
+        return batch
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # nothing was begun
+
+    def preferences(self, speaker: str) -> dict[str, str]:
+        """The preferences in effect for ``speaker``: the newest active value of each key."""
+        with self._lock:
+            cached = self._preferences.get(speaker)
+            if cached is None:
+                rows = self._run(
+                    "SELECT key, value FROM preferences WHERE speaker = ? AND active = 1 ORDER BY seq", (speaker,)
+                ).fetchall()
+                cached = self._preferences[speaker] = {str(k): str(v) for k, v in rows}
+        return dict(cached)
+
+    def forget_preferences(self, speaker: str) -> dict[str, str] | None:
+        """Undo ``speaker``'s newest batch of preferences when nothing was taught after it; what it had, or None."""
+        with self._lock:
+            row = self._run(
+                "SELECT batch, after_taught FROM preferences WHERE speaker = ? AND active = 1 ORDER BY seq DESC LIMIT 1",
+                (speaker,),
+            ).fetchone()
+            if row is None:
+                return None
+            newest_taught = int(self._run("SELECT COALESCE(MAX(seq), 0) FROM taught WHERE active = 1").fetchone()[0])
+            if newest_taught > int(row[1]):
+                return None  # a phrase was taught after it: "forget that" means that one
+            rows = self._run("SELECT key, value FROM preferences WHERE batch = ? ORDER BY seq", (row[0],)).fetchall()
+            self._run("UPDATE preferences SET active = 0 WHERE batch = ?", (row[0],))
+            self._preferences.pop(speaker, None)
+        log.info("forgot preferences %s for speaker %s (batch %d)", sorted(k for k, _ in rows), speaker, row[0])
+        return {str(k): str(v) for k, v in rows}
 
     # -- this home's rephrases and substitutions -------------------------------------------------
     def _learn(self, table: str, source: str, target: str, ts: float | None) -> None:
