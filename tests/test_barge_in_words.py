@@ -60,6 +60,35 @@ def test_other_words_do_not_match(text):
     assert WORDS.match(text) is None
 
 
+def test_a_stop_word_the_answer_says_itself_is_not_taken():
+    segments = []
+    front, barged = _speaking_front(FakeAsr("Stop."), set(range(2, 5)))
+    front.word_check = segments.append
+    front.release()
+    front.state = ListenState.THINKING
+    front.speaking("OK, I won't. Stop.")
+    run(front, 10)
+    (segment,) = segments
+    assert segment.answer == "OK, I won't. Stop."
+    checker = StopWordChecker(FakeAsr("Stop."), WORDS, front.barge_in_by_word)
+    assert checker.check(segment) is None  # may be the answer's own echo
+    assert StopWords.said_in("no", "No, the door is closed.") and not StopWords.said_in("no", "Nobody is home.")
+    assert not StopWords.said_in("stop", "")
+
+
+def test_the_answer_s_words_around_a_stop_word_are_its_echo():
+    answer = "I couldn't find a device called garage light."
+    assert WORDS.match("I couldn't find no.", answer) == "no"
+    assert WORDS.match("garage light, stop it", answer) == "stop it"
+    assert WORDS.match("I couldn't find no.") is None  # no answer known: words that stop nothing
+    assert WORDS.match("I couldn't find a device called", answer) is None  # the echo alone
+    assert WORDS.match("I should cancel.", answer) is None  # "should": not the answer's, not a stop word
+    trap = "No device called stop light."
+    assert WORDS.match("No device called stop light.", trap) is None
+    assert WORDS.match("Stop.", trap) is None and WORDS.match("No.", trap) is None  # may be its echo
+    assert WORDS.match("Cancel.", trap) == "cancel"
+
+
 def test_the_list_is_configurable():
     words = StopWords(["Halt", "hold on"])
     assert words.match("Hold on.") == "hold on" and words.match("halt") == "halt" and words.match("stop") is None

@@ -290,7 +290,7 @@ class Assistant:
                     self._after(turn, front, interrupted=False)
                     continue
                 reference = np.concatenate(played)
-                front.speaking()
+                front.speaking(turn.response.text if turn.response is not None else "")
                 front.play_reference(reference)
                 if echo is not None:  # the loudspeaker's sound reaches the microphone from now on
                     played16k = reference.astype(np.float32) / 32768.0
@@ -343,7 +343,7 @@ class Assistant:
                     front.state = ListenState.THINKING
                     turn = self.processor.process(command, "mic")
                     cancel.clear()
-                    front.speaking()
+                    front.speaking(turn.response.text if turn.response is not None else "")
                     turn = self.speak(turn, _Tap(sink, front.play_reference), cancel)
                     while not cancel.is_set():  # the answer plays; a barge-in may cut it off
                         try:

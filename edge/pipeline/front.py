@@ -142,6 +142,7 @@ class AudioFront:
         self._segmenter = SpeechSegmenter(vad_settings.threshold, frame_s=FRAME_S, silence_s=word_silence_s, max_s=word_max_s)
         self._epoch = 0  # counts the answers played: a stop word heard over an earlier one is too late
         self._frames_fed = 0
+        self._answer = ""  # the text of the answer playing (a stop word it says itself may be its echo)
         # IDLE and LISTENING are set here; the owner sets THINKING/SPEAKING while a turn
         # is processed and calls release() when it is over. Wake words are ignored meanwhile.
         self.state = ListenState.IDLE
@@ -209,7 +210,7 @@ class AudioFront:
         if self._clip_hold:  # the canceller's output is garbage while the echo clips the microphone
             self._segmenter.reset()
             return
-        segment = self._segmenter.process(frame, speech_prob, self._frames_fed * FRAME_S, self._epoch)
+        segment = self._segmenter.process(frame, speech_prob, self._frames_fed * FRAME_S, self._epoch, self._answer)
         if segment is not None:
             self.word_check(segment)
 
@@ -252,9 +253,10 @@ class AudioFront:
     def reference_left_s(self) -> float:
         return len(self._reference) / 16000
 
-    def speaking(self) -> None:
-        """The answer starts playing: barge-in is possible from now on."""
+    def speaking(self, text: str = "") -> None:
+        """The answer (``text``, when known) starts playing: barge-in is possible from now on."""
         with self._lock:
+            self._answer = text
             if self.state is ListenState.THINKING:
                 self.state = ListenState.SPEAKING
 
@@ -309,6 +311,8 @@ class AudioFront:
             self._segmenter.reset()
             if value is ListenState.SPEAKING:
                 self._epoch += 1
+            else:
+                self._answer = ""
             self._observer.state_changed(value)
 
     def release(self) -> None:

@@ -10,7 +10,10 @@ its own thread, so the audio thread never waits for ASR.
 
 Matching is strict on purpose: the whole utterance must be stop phrases and filler words ("oh",
 "please", "alexa"), so the answer's own words leaking through the echo canceller ("No device called
-stop light") never match, while "no", "stop it, please" and "no, that's wrong" do.
+stop light") never match, while "no", "stop it, please" and "no, that's wrong" do. The words of the
+answer playing are allowed around a stop phrase (its echo, left over by the canceller, mixes with the
+user's word), but a stop phrase that answer says itself ("OK, I won't. Stop.") is never taken: it may
+be its echo (the wake word still barges in over such an answer).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ import numpy as np
 
 _LOG = logging.getLogger("edge.pipeline")
 
-FILLER = frozenset({"oh", "um", "uh", "hey", "alexa", "please", "okay", "ok", "just", "now", "edge", "so", "hmm"})
+FILLER = frozenset(
+    {"oh", "um", "uh", "hey", "alexa", "please", "okay", "ok", "just", "now", "so", "hmm", "and", "but", "i", "said"}
+)
 
 
 def normalize_words(text: str) -> list[str]:
@@ -45,25 +50,37 @@ class StopWords:
         )
         self.filler = frozenset(filler)
 
-    def match(self, text: str) -> str | None:
+    def match(self, text: str, answer: str = "") -> str | None:
         """The first stop phrase of ``text`` when the whole of it is stop phrases and filler, else None.
 
         "Stop." -> "stop"; "no, that's wrong" -> "no that's wrong"; "oh stop it please" -> "stop it" (when
         listed); "no device called stop light" -> None (words that stop nothing); "okay" -> None (filler only).
+
+        ``answer`` is the text of the answer playing: what the echo canceller leaves of it may come
+        with the user's words ("I couldn't find no." over "I couldn't find a device called ..."), so its
+        words are allowed too; a stop phrase it says itself ("OK, I won't. Stop.") counts as its echo.
         """
         words = normalize_words(text)
+        echo = frozenset(normalize_words(answer))
         found: list[str] = []
         i = 0
         while i < len(words):
             phrase = next((p for p in self.phrases if tuple(words[i : i + len(p)]) == p), None)
             if phrase is not None:
-                found.append(" ".join(phrase))
+                if not self.said_in(" ".join(phrase), answer):
+                    found.append(" ".join(phrase))
                 i += len(phrase)
-            elif words[i] in self.filler:
+            elif words[i] in self.filler or words[i] in echo:
                 i += 1
             else:
                 return None
         return found[0] if found else None
+
+    @staticmethod
+    def said_in(phrase: str, text: str) -> bool:
+        """Whether ``text`` (the answer playing) says ``phrase`` itself, as whole words."""
+        want, words = normalize_words(phrase), normalize_words(text)
+        return bool(want) and any(words[i : i + len(want)] == want for i in range(len(words) - len(want) + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +93,7 @@ class SpeechSegment:
     decided_s: float  # stream position (s) when the segment was handed off (after the silence)
     decided_monotonic: float  # time.monotonic() at the hand-off
     epoch: int  # which answer it was heard over (the front ignores a late result for an older answer)
+    answer: str = ""  # the text of that answer, when known
 
 
 class SpeechSegmenter:
@@ -112,7 +130,7 @@ class SpeechSegmenter:
     def active(self) -> bool:
         return bool(self._frames)
 
-    def process(self, frame: np.ndarray, prob: float, end_s: float, epoch: int) -> SpeechSegment | None:
+    def process(self, frame: np.ndarray, prob: float, end_s: float, epoch: int, answer: str = "") -> SpeechSegment | None:
         """One 80 ms frame ending at stream position ``end_s``."""
         speech = prob >= self.threshold
         if self._drain:
@@ -144,7 +162,7 @@ class SpeechSegmenter:
             return None  # a click or a breath
         return SpeechSegment(
             audio=np.concatenate(frames), speech_s=speech_frames * self.frame_s, end_s=self._last_speech_at,
-            decided_s=end_s, decided_monotonic=time.monotonic(), epoch=epoch,
+            decided_s=end_s, decided_monotonic=time.monotonic(), epoch=epoch, answer=answer,
         )  # fmt: skip
 
 
@@ -179,14 +197,16 @@ class StopWordChecker:
         self.on_match = on_match
         self.checked = 0
         self.matched = 0
+        self.last_text = ""  # what Whisper heard in the last segment
 
     def check(self, segment: SpeechSegment) -> WordBargeIn | None:
         t0 = time.perf_counter()
         result = self.transcriber.transcribe(segment.audio.astype(np.float32) / 32768.0)
         text = str(getattr(result, "text", ""))
-        phrase = self.words.match(text)
+        phrase = self.words.match(text, segment.answer)
         ms = (time.perf_counter() - t0) * 1000
         self.checked += 1
+        self.last_text = text
         _LOG.info("speech over the answer (%.2f s): heard %r in %.0f ms: %s", segment.speech_s, text, ms,
                   f"stop word {phrase!r}" if phrase else "no stop word")  # fmt: skip
         if phrase is None:
