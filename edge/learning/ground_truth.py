@@ -153,3 +153,47 @@ def read_jsonl(path: Path | str) -> list[TrainingExample]:
     if not p.exists():
         return []
     return [TrainingExample.from_dict(json.loads(line)) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def summary(path: Path | str) -> dict[str, Any]:
+    """Where the speaker's ground truth is and what it holds: {"path", "exists", "examples", "intents"}."""
+    p = Path(path)
+    examples = read_jsonl(p)
+    intents: dict[str, int] = {}
+    for ex in examples:
+        intents[ex.intent] = intents.get(ex.intent, 0) + 1
+    return {"path": str(p), "exists": p.exists(), "examples": len(examples), "intents": dict(sorted(intents.items()))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m edge.learning.ground_truth [--config FILE] [--json]``: where this speaker writes its ground
+    truth (``[learning] ground_truth``, default ``<state dir>/nlu-feedback.jsonl``), how many examples it holds,
+    and the command that trains on it."""
+    import argparse
+    import sys
+
+    from edge.config import load_settings
+    from edge.errors import EdgeError
+
+    ap = argparse.ArgumentParser(description="Where the speaker's NLU ground truth is, and what it holds.")
+    ap.add_argument("--config", help="the speaker's TOML config (default: every default)")
+    ap.add_argument("--profile", help="a board profile from hardware/")
+    ap.add_argument("--json", action="store_true", help="one JSON object")
+    args = ap.parse_args(argv)
+    try:
+        info = summary(load_settings(args.config, profile=args.profile).learning.ground_truth_path())
+    except (EdgeError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"{info['path']}: {info['examples']} examples" + ("" if info["exists"] else " (not written yet)"))
+        for intent, n in info["intents"].items():
+            print(f"  {intent}: {n}")
+        print(f"train on it: make train-nlu FEEDBACK={info['path']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

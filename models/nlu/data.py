@@ -392,6 +392,63 @@ def all_examples(seed: int = 13) -> list[Example]:
     return generate(seed=seed) + hwu64() + slurp()
 
 
+# --- feedback: ground truth from the speakers -------------------------------------------------------------
+
+class FeedbackError(ValueError):
+    """A line of a feedback file that is no training example; the message names the file and line."""
+
+
+def read_feedback(path: Path | str, intents: set[str] | frozenset[str] | None = None) -> list[Example]:
+    """The examples of a ground-truth file the speakers write (``edge.learning.ground_truth``, ``[learning]
+    ground_truth``): one ``Example.to_dict`` object a line, blank lines skipped. Every line is checked: a JSON
+    object with a non-empty ``text``, an ``intent`` (one of ``intents`` when given), ``spans`` of ``[start,
+    end, slot]`` inside the text with a slot of ``SLOTS``, fold ``train`` (feedback never goes to eval);
+    the first bad line raises ``FeedbackError`` naming it. The examples come back with source
+    ``feedback`` and fold ``train``."""
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FeedbackError(f"{p}: cannot read the feedback file: {exc}") from exc
+    out = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            out.append(_feedback_example(line, f"{p}:{number}", intents))
+    return out
+
+
+def _feedback_example(line: str, where: str, intents: set[str] | frozenset[str] | None) -> Example:
+    try:
+        d = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise FeedbackError(f"{where}: not JSON ({exc.msg})") from exc
+    if not isinstance(d, dict):
+        raise FeedbackError(f"{where}: expected a JSON object, got {type(d).__name__}")
+    text, intent, spans = d.get("text"), d.get("intent"), d.get("spans", [])
+    if not isinstance(text, str) or not text.strip():
+        raise FeedbackError(f"{where}: 'text' must be a non-empty string")
+    if not isinstance(intent, str) or not intent:
+        raise FeedbackError(f"{where}: 'intent' must be a non-empty string")
+    if intents is not None and intent not in intents:
+        raise FeedbackError(f"{where}: unknown intent {intent!r} (the model knows {len(intents)}: not this one)")
+    if d.get("fold", "train") != "train":
+        raise FeedbackError(f"{where}: fold {d.get('fold')!r}: feedback is for training only (fold 'train')")
+    if not isinstance(spans, list):
+        raise FeedbackError(f"{where}: 'spans' must be a list of [start, end, slot]")
+    out: list[tuple[int, int, str]] = []
+    for span in spans:
+        ok = isinstance(span, list) and len(span) == 3 and all(type(v) is int for v in span[:2])
+        if not ok or not isinstance(span[2], str):
+            raise FeedbackError(f"{where}: span {span!r} is not [start, end, slot]")
+        start, end, slot = span
+        if not 0 <= start < end <= len(text):
+            raise FeedbackError(f"{where}: span {span!r} is outside the text ({len(text)} characters)")
+        if slot not in SLOTS:
+            raise FeedbackError(f"{where}: unknown slot {slot!r} in span {span!r} (known: {', '.join(SLOTS)})")
+        out.append((start, end, slot))
+    return Example(text=text, intent=intent, spans=sorted(out), source="feedback", fold="train")
+
+
 DEV_FRACTION = 0.06
 
 

