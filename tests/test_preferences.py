@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from edge.devices.details import ClimateDetail
 from edge.rewrite import PersonalStore
 from edge.rewrite.preferences import (
     LIGHT, QUESTIONS, ROOM, TEMPERATURE, HomeFacts, answer, is_learn_preferences, read_light, read_room,
     read_temperature, rewrite, start,
 )  # fmt: skip
-from edge.devices.details import ClimateDetail
 
 
 @dataclass
@@ -76,8 +76,9 @@ def test_read_temperature(said, value):
 
 @pytest.mark.parametrize(
     "said, uid",
-    [("the living room lamp", "lamp"), ("the lamp", "lamp"), ("the ceiling light", "ceiling"), ("the one in the kitchen", "kitchen"),
-     ("Kitchen Light.", "kitchen"), ("the light", None), ("both", None), ("the banana", None)],
+    [("the living room lamp", "lamp"), ("the lamp", "lamp"), ("the ceiling light", "ceiling"),
+     ("the one in the kitchen", "kitchen"), ("Kitchen Light.", "kitchen"), ("the light", None), ("both", None),
+     ("the banana", None)],
 )  # fmt: skip
 def test_read_light(said, uid):
     found = read_light(said, HOME.lights)
@@ -97,7 +98,9 @@ def test_the_whole_dialog_with_a_retry_and_the_closing_sentence():
     assert step.say == "When you say 'the light', which light do you mean?"
     step = answer(step.setup, "the lamp", HOME)
     assert step.setup is None and step.learned == {ROOM: "living room", TEMPERATURE: "21", LIGHT: "lamp"}
-    assert step.say == "Got it: this speaker is in the living room, you like 21 degrees, and 'the light' means the living room lamp."
+    assert step.say == (
+        "Got it: this speaker is in the living room, you like 21 degrees, and 'the light' means the living room lamp."
+    )
 
 
 def test_skip_silence_a_second_bad_answer_and_stop():

@@ -26,10 +26,10 @@ from edge.pipeline.front import CapturedCommand
 from edge.resolve import DEVICE_INTENTS, QUESTION_INTENTS, resolve
 from edge.resolve.actions import NoAction, is_sensitive, plan_action
 from edge.resolve.spans import device_request, fill_levels
-from edge.rewrite import preferences as prefs
-from edge.rewrite.teach import is_forget
 from edge.respond import respond
 from edge.respond.answers import answer_state
+from edge.rewrite import preferences as prefs
+from edge.rewrite.teach import is_forget
 from edge.turn import (
     ActionResult,
     AsrResult,
@@ -39,8 +39,8 @@ from edge.turn import (
     Outcome,
     Resolution,
     ResponseResult,
-    Turn,
     RewriteResult,
+    Turn,
     WakeResult,
 )
 from edge.vad import EndpointReason
@@ -281,7 +281,9 @@ class TurnProcessor:
             return self._ask(turn, dlg.Ask.CLARIFY, dlg.clarify_question(options), nlu, resolution, options)
         return self._carry_out(turn, nlu, resolution, ended=ended, act=act, ask=ask)
 
-    def _preference_step(self, turn: Turn, text: str, entities: list[Any], *, ask: bool) -> Turn | tuple[str, RewriteResult | None]:
+    def _preference_step(
+        self, turn: Turn, text: str, entities: list[Any], *, ask: bool
+    ) -> Turn | tuple[str, RewriteResult | None]:
         """Before the learning loop: "learn my preferences" (its first question), "forget that" when the
         preferences were learned last, and the text as the preferences make it mean (with its rewrite)."""
         from edge.learning.loop import FORGET, TEACH

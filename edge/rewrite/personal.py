@@ -267,7 +267,8 @@ class PersonalStore:
                 after = int(self._run("SELECT COALESCE(MAX(seq), 0) FROM taught").fetchone()[0])
                 for key, value in values.items():
                     self._run(
-                        "INSERT INTO preferences (batch, speaker, key, value, after_taught, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO preferences (batch, speaker, key, value, after_taught, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
                         (batch, speaker, key, str(value), after, ts),
                     )
                 self._run("COMMIT")

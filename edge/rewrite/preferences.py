@@ -108,9 +108,10 @@ class Setup:
 
     def _next(self, said: str, learned: tuple[tuple[str, str], ...], home: HomeFacts) -> SetupStep:
         rest = replace(self, left=self.left[1:], learned=learned, retried=False)
+        taken = learned != self.learned
         if rest.left:
-            return SetupStep(f"{said} {rest.question()}".strip(), rest, accepted=bool(learned != self.learned))
-        return SetupStep(f"{said} {confirmation(dict(learned), home)}".strip(), None, dict(learned), bool(learned != self.learned))
+            return SetupStep(f"{said} {rest.question()}".strip(), rest, accepted=taken)
+        return SetupStep(f"{said} {confirmation(dict(learned), home)}".strip(), None, dict(learned), taken)
 
 
 @dataclass(frozen=True, slots=True)
