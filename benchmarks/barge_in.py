@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -69,12 +70,8 @@ def frames_of(x: np.ndarray) -> list[np.ndarray]:
     return [pcm[i : i + FRAME_SAMPLES] for i in range(0, len(pcm), FRAME_SAMPLES)]
 
 
-def play(wake, vad, echo_canceller, answer: np.ndarray, path: EchoPath, user: np.ndarray | None, level: float, rng):
-    """One answer over its echo (and the user): (barged-in at s or None, max wake score, VAD speech s)."""
-    wake.reset()
-    vad.reset()
-    barged: list[float] = []
-    front = AudioFront(wake, vad, VadSettings(), 1.0, echo=echo_canceller, barge_in_threshold=wake.threshold)
+def microphone(answer: np.ndarray, path: EchoPath, user: np.ndarray | None, level: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """(what the microphone hears, what the loudspeaker plays): the answer after a lead-in, its echo, the user."""
     lead = np.zeros(int(LEAD_S * 16000), np.float32)
     reference = np.concatenate([lead, answer, np.zeros(8000, np.float32)])
     mic = path.apply(reference)[: len(reference)]
@@ -83,6 +80,16 @@ def play(wake, vad, echo_canceller, answer: np.ndarray, path: EchoPath, user: np
         at = int((LEAD_S + USER_AT_S) * 16000)
         end = min(len(mic), at + len(user))
         mic[at:end] += level * user[: end - at]
+    return mic, reference
+
+
+def play(wake, vad, echo_canceller, answer: np.ndarray, path: EchoPath, user: np.ndarray | None, level: float, rng):
+    """One answer over its echo (and the user): (barged-in at s or None, max wake score, VAD speech s)."""
+    wake.reset()
+    vad.reset()
+    barged: list[float] = []
+    front = AudioFront(wake, vad, VadSettings(), 1.0, echo=echo_canceller, barge_in_threshold=wake.threshold)
+    mic, reference = microphone(answer, path, user, level, rng)
     mic_frames, ref_frames = frames_of(mic), frames_of(reference)
     front.state = ListenState.SPEAKING
     front.on_barge_in = lambda d: barged.append(len(seen) * FRAME_SAMPLES / 16000)
@@ -108,18 +115,28 @@ def play(wake, vad, echo_canceller, answer: np.ndarray, path: EchoPath, user: np
     return (barged[0] if barged else None), max_score, speech_s
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--gains", default="1,3", help="echo gains (linear) to try")
+def arguments(description: str, gains: str) -> argparse.ArgumentParser:
+    """The options both barge-in benchmarks take."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--gains", default=gains, help="echo gains (linear) to try")
     ap.add_argument("--user-level", type=float, default=0.5, help="the user's level relative to the rendered voice")
-    args = ap.parse_args()
+    return ap
 
-    t0 = time.perf_counter()
+
+def piper_render() -> Callable[[str], np.ndarray]:
+    """Text -> Piper's voice (joe, deterministic), 16 kHz float32."""
     piper = Synthesizer(TtsSettings(), threads=1, deterministic=True)
 
     def render(text: str) -> np.ndarray:
         return resample(to_float32(np.concatenate(list(piper.synthesize(text)))), piper.sample_rate, 16000)
 
+    return render
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0], "1,3").parse_args()
+    t0 = time.perf_counter()
+    render = piper_render()
     answers = [render(a) for a in ANSWERS]
     hard = [render(a) for a in HARD]
     users = {

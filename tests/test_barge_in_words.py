@@ -82,7 +82,9 @@ def test_the_answer_s_words_around_a_stop_word_are_its_echo():
     assert WORDS.match("garage light, stop it", answer) == "stop it"
     assert WORDS.match("I couldn't find no.") is None  # no answer known: words that stop nothing
     assert WORDS.match("I couldn't find a device called", answer) is None  # the echo alone
-    assert WORDS.match("I should cancel.", answer) is None  # "should": not the answer's, not a stop word
+    assert WORDS.match("I should be quiet.", answer) == "be quiet"  # the echo's tail misheard, then the word
+    assert WORDS.match("I should have said the cancel.", answer) is None  # too many words that are neither
+    assert WORDS.match("no, the other garage light", answer) is None  # words after the stop word: a request
     trap = "No device called stop light."
     assert WORDS.match("No device called stop light.", trap) is None
     assert WORDS.match("Stop.", trap) is None and WORDS.match("No.", trap) is None  # may be its echo

@@ -40,6 +40,8 @@ def normalize_words(text: str) -> list[str]:
     text = re.sub(r"[^\w\s']", " ", text.casefold().replace("’", "'"))
     return [w.strip("'") for w in text.split() if w.strip("'")]
 
+LEADING_UNKNOWN = 2
+
 
 class StopWords:
     """The phrases that stop the answer; ``match`` says which one a transcript is made of."""
@@ -58,11 +60,14 @@ class StopWords:
 
         ``answer`` is the text of the answer playing: what the echo canceller leaves of it may come
         with the user's words ("I couldn't find no." over "I couldn't find a device called ..."), so its
-        words are allowed too; a stop phrase it says itself ("OK, I won't. Stop.") counts as its echo.
+        words are allowed too, and up to ``LEADING_UNKNOWN`` other words before the first stop phrase
+        (the echo misheard: "I should be quiet."); a stop phrase it says itself ("OK, I won't. Stop.")
+        counts as its echo.
         """
         words = normalize_words(text)
         echo = frozenset(normalize_words(answer))
         found: list[str] = []
+        unknown = 0  # words before the first stop phrase that are neither: Whisper's take on the echo's tail
         i = 0
         while i < len(words):
             phrase = next((p for p in self.phrases if tuple(words[i : i + len(p)]) == p), None)
@@ -71,6 +76,9 @@ class StopWords:
                     found.append(" ".join(phrase))
                 i += len(phrase)
             elif words[i] in self.filler or words[i] in echo:
+                i += 1
+            elif not found and answer and unknown < LEADING_UNKNOWN:
+                unknown += 1
                 i += 1
             else:
                 return None
