@@ -163,3 +163,23 @@ def test_whole_sounds_like_hall():
     fixed = mk_turn("turn off the hall light", Outcome.DONE, 1006.0, intent="HassTurnOff", slots={"name": "Hallway Light"},
                     entities=(("light_hallway", 1.0),))  # fmt: skip
     assert failure_point(failed, label_turn(failed, rephrased=True), rephrase=fixed) is FailurePoint.ASR
+
+
+def test_a_name_whisper_was_unsure_of_is_asr():
+    import dataclasses
+
+    unsure = mk_turn("turn on the mask on", Outcome.NO_DEVICE, intent="HassTurnOn", missing="mask on")
+    unsure = dataclasses.replace(unsure, asr=dataclasses.replace(
+        unsure.asr, alternatives=("turn on the mask fan", "turn on the best fan", "turn on the vsc fan")))
+    assert failure_point(unsure, label_turn(unsure)) is FailurePoint.ASR
+    sure = mk_turn("turn off the front light", Outcome.NO_DEVICE, intent="HassTurnOff", missing="front light")
+    sure = dataclasses.replace(sure, asr=dataclasses.replace(
+        sure.asr, alternatives=("turn off the front lights.", "turn of the front light", "turn off the frontlight")))
+    assert failure_point(sure, label_turn(sure)) is FailurePoint.RESOLUTION  # a name it doesn't know, heard clearly
+    cut = mk_turn("turn on the mask on", Outcome.UNSUPPORTED, intent="HassTurnOn", interrupted=True)
+    cut = dataclasses.replace(cut, asr=unsure.asr)
+    again = mk_turn("turn on my fan", Outcome.DONE, 1004.0, intent="HassTurnOn", slots={"name": "Desk Fan"},
+                    entities=(("fan_desk", 1.0),))  # fmt: skip
+    assert failure_point(cut, label_turn(cut, rephrased=True), rephrase=again) is FailurePoint.ASR
+    alone = mk_turn("turn on the telly", Outcome.NO_DEVICE, intent="HassTurnOn", missing="telly")
+    assert failure_point(alone, label_turn(alone)) is FailurePoint.RESOLUTION  # no n-best: nothing says unsure

@@ -27,20 +27,23 @@ how the rephrase that followed differed. The rules, first match wins:
       of others (in the name, or in the sentence) sound alike
       (``sound_similarity`` >= ``sound_alike`` or ``coarse_sound_similarity``
       >= ``coarse_sound_alike``) and are not a short form ("hall" /
-      "hallway") -> ASR (misheard); else, when the turn named a device
-      (``names_a_device``) -> RESOLUTION (a name the resolver should have
-      known, a more precise one: "lamp" -> "floor lamp", or the wrong
-      device), and when it named none ("it's dark in here") -> NLU;
+      "hallway"), or Whisper's n-best names a device its best hypothesis lost
+      (``unsure_name``) -> ASR (misheard); else, when the
+      turn named a device (``names_a_device``) -> RESOLUTION (a name the
+      resolver should have known, a more precise one: "lamp" -> "floor lamp",
+      or the wrong device), and when it named none ("it's dark in here") -> NLU;
    b. ``r`` understood, the turn was not (or less confidently than
       ``nlu_low``): words said in place of others that sound alike ("copy
-      maker" / "coffee maker") -> ASR, else NLU;
-   c. another intent: the same test -> ASR, else NLU;
+      maker" / "coffee maker") or ``unsure_name`` -> ASR, else NLU;
+   c. another intent: the same tests -> ASR, else NLU;
    d. same intent, same devices: the action went wrong -> RESULT.
 5. Without a rephrase, from the turn alone:
    very low ASR confidence (``avg_logprob`` < ``asr_logprob_low`` or
    ``no_speech_prob`` >= ``no_speech_high``) -> ASR;
    not understood, or NLU confidence < ``nlu_low`` -> NLU;
-   no device, or a fuzzy match (best entity score < ``resolution_low``) -> RESOLUTION;
+   no device -> ASR when Whisper's n-best names a device its best hypothesis lost (``unsure_name``),
+   else RESOLUTION;
+   a fuzzy match (best entity score < ``resolution_low``) -> RESOLUTION;
    a vague request (``names_a_device`` false) read by the model (not an
    exact template match) -> NLU;
    otherwise (failed, unconfirmed, or cut off / "no" on a clean turn) -> RESULT.
@@ -141,6 +144,24 @@ def _says_an_option(turn: Turn) -> bool:
     return any(said & set(content_words(f"{o.name} {o.area}").split()) for o in options)
 
 
+def unsure_name(turn: Turn) -> bool:
+    """Whisper's n-best names a kind of device its best hypothesis lost: at least half of the other
+    hypotheses say a device noun the best one does not ("turn on the mask on" / "... the mask fan",
+    "... the best fan"). A name heard clearly, known or not ("the front light"), keeps its noun in all."""
+    alternatives = turn.asr.alternatives if turn.asr is not None else ()
+    if not alternatives:
+        return False
+    top = {_singular(w) for w in normalize_utterance(turn.asr.text).split()}  # type: ignore[union-attr]
+    lost = sum(
+        any(w in DEVICE_NOUNS and _singular(w) not in top for w in normalize_utterance(a).split()) for a in alternatives
+    )
+    return 2 * lost >= len(alternatives)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def _asr_weak(turn: Turn, t: Thresholds) -> bool:
     return turn.asr is not None and (turn.asr.avg_logprob < t.asr_logprob_low or turn.asr.no_speech_prob >= t.no_speech_high)
 
@@ -200,11 +221,11 @@ def failure_point(
         if _intent(turn) == _intent(rephrase) and _understood(turn, t):
             name, other = _name(turn), _name(rephrase)
             if (name or other) and name.casefold() != other.casefold() or _devices(turn) != _devices(rephrase):
-                if (name and other and _misheard(name, other, t)) or _misheard(said, again, t):
+                if (name and other and _misheard(name, other, t)) or _misheard(said, again, t) or unsure_name(turn):
                     return FailurePoint.ASR
                 return FailurePoint.RESOLUTION if names_a_device(turn) else FailurePoint.NLU
             return FailurePoint.RESULT
-        if _misheard(said, again, t) or (_asr_weak(turn, t) and not _understood(turn, t)):
+        if _misheard(said, again, t) or unsure_name(turn) or (_asr_weak(turn, t) and not _understood(turn, t)):
             return FailurePoint.ASR
         return FailurePoint.NLU
     if _asr_weak(turn, t):
@@ -212,7 +233,7 @@ def failure_point(
     if not _understood(turn, t):
         return FailurePoint.NLU
     if turn.outcome is Outcome.NO_DEVICE:
-        return FailurePoint.RESOLUTION
+        return FailurePoint.ASR if unsure_name(turn) else FailurePoint.RESOLUTION
     if turn.resolution is not None and turn.resolution.entities:
         if min(e.score for e in turn.resolution.entities) < t.resolution_low:
             return FailurePoint.RESOLUTION
