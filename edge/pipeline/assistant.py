@@ -101,6 +101,8 @@ class Assistant:
         self.timers = timers if timers is not None else TimerManager(TimerStore(settings.timers.db_path()), time.time)
         self.ringer = TimerRinger(self.timers, self._ring_now)
         self.ring_sink: Callable[[], object | None] = lambda: None  # a fresh sink per ring outside the service loop
+        self.audio_position_s = 0.0  # run_audio: seconds of the file heard so far (the simulator's clock)
+        self._files_s = 0.0  # run_audio: seconds of all the files before this one
         self.processor = TurnProcessor(
             self.transcriber,
             self.matcher,
@@ -247,6 +249,26 @@ class Assistant:
         ``(delay_s, audio)``, which is then heard ``delay_s`` after the answer started: the wake
         word before the answer ends is a barge-in, an answer to a question needs none.
         """
+        # questions wait, and "it" lasts, in the files' time (one file after another), not the machine's:
+        # the same audio gives the same turns however fast it is processed
+        base = self._files_s
+        self.audio_position_s = 0.0
+        self.processor.conversation_clock = lambda: base + self.audio_position_s
+        try:
+            return self._run_audio(audio, source, sink_for, echo=echo, react=react)
+        finally:
+            self._files_s = base + self.audio_position_s
+            self.processor.conversation_clock = time.monotonic
+
+    def _run_audio(
+        self,
+        audio: np.ndarray,
+        source: str,
+        sink_for: Callable[[int], object | None],
+        *,
+        echo: Callable[[np.ndarray], np.ndarray] | None,
+        react: Callable[[Turn, float], tuple[float, np.ndarray] | None] | None,
+    ) -> list[Turn]:
         barged: list[bool] = []
         front = self.new_front(on_barge_in=lambda _d: barged.append(True))
         self.ringer.start()  # timers set by these turns ring through ring_sink()
@@ -275,6 +297,7 @@ class Assistant:
                 playing, barged[:] = None, []
             frame = (np.clip(pcm[start : start + FRAME_SAMPLES], -1.0, 1.0) * 32767).astype(np.int16)
             start += FRAME_SAMPLES
+            self.audio_position_s = start / 16000
             for command in front.feed(frame):
                 turn = self.processor.process(command, source)
                 sink = sink_for(len(turns))

@@ -137,6 +137,9 @@ class TurnProcessor:
         self._entities: list[Any] = []  # this turn's registry snapshot
         self.dialog_settings = dialog or DialogSettings()
         self.dialog = dlg.Dialog()  # the question asked back, waiting for its answer
+        # how long a question waits for its answer and "it" means the last device: the wall clock, or where
+        # Assistant.run_audio is in its file (so a file gives the same turns however fast it is processed)
+        self.conversation_clock: Callable[[], float] = time.monotonic
 
     @property
     def area(self) -> str:
@@ -182,7 +185,7 @@ class TurnProcessor:
 
     def process(self, command: CapturedCommand, source: str) -> Turn:
         if command.wake is None:  # heard without the wake word: the answer to our question
-            question = self.dialog.take(time.monotonic())
+            question = self.dialog.take(self.conversation_clock())
             turn = Turn.start(
                 device_id=self.device_id, area=self.area, source=source, wake=None,
                 session_id=question.session_id if question else "",
@@ -329,7 +332,7 @@ class TurnProcessor:
 
     def _recent_devices(self) -> tuple[str, ...]:
         """What "it" means now: the devices of the last turn, for RECENT_S."""
-        return self._recent if time.monotonic() < self._recent_until else ()
+        return self._recent if self.conversation_clock() < self._recent_until else ()
 
     def _resolve(
         self, nlu: NluResult, text: str, entities: list[Any], turn_id: str = ""
@@ -365,7 +368,7 @@ class TurnProcessor:
         if resolution is None or not resolution.entities:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NO_DEVICE))
         self._recent = tuple(e.unique_id for e in resolution.entities)
-        self._recent_until = time.monotonic() + RECENT_S
+        self._recent_until = self.conversation_clock() + RECENT_S
         if nlu.intent in QUESTION_INTENTS:
             ref = resolution.entities[0]
             state = self._devices.registry.state_record(ref.unique_id)
@@ -453,7 +456,7 @@ class TurnProcessor:
         self, turn: Turn, kind: dlg.Ask, text: str, nlu: NluResult, resolution: Resolution, options: tuple[EntityRef, ...],
         setup: Any = None,
     ) -> Turn:  # fmt: skip
-        expires = time.monotonic() + self.dialog_settings.followup_timeout_s + ANSWER_SLACK_S
+        expires = self.conversation_clock() + self.dialog_settings.followup_timeout_s + ANSWER_SLACK_S
         self.dialog.ask(dlg.Question(kind, text, turn.turn_id, turn.session_id, nlu, resolution, options, expires, setup))
         _LOG.info("turn %s asks (%s): %r", turn.turn_id, kind.value, text)
         return dataclasses.replace(turn, outcome=Outcome.ASKED, response=ResponseResult(text=text))
@@ -488,7 +491,7 @@ class TurnProcessor:
             return dataclasses.replace(turn, outcome=Outcome.NO_DEVICE, response=ResponseResult(text=text))
         resolution = dataclasses.replace(question.resolution, entities=chosen, reason="the answer to a question", ambiguous=False)
         self._recent = tuple(e.unique_id for e in chosen)
-        self._recent_until = time.monotonic() + RECENT_S
+        self._recent_until = self.conversation_clock() + RECENT_S
         turn = dataclasses.replace(turn, resolution=resolution)
         return self._carry_out(turn, question.nlu, resolution, ended=command.ended_monotonic, act=True, ask=True)
 

@@ -308,12 +308,15 @@ class Simulation:
         seen: dict[str, tuple[_Attempt | None, Turn | None]] = {}  # turn id -> what was said, its plan without learning
         result: list[bool] = []
         last_request: list[str | None] = [first.rephrase_of]  # the turn a rephrase says again (never an answer)
-        wall0 = time.time()
+        heard_at: dict[str, float] = {}  # turn id -> where in the stream (s) the speaker had heard it
 
         def sim_ts(turn: Turn) -> float:
-            return first.ts + (turn.started_at - wall0)
+            # simulated time follows the audio, not how long the machine took to process it: the same
+            # seed gives the same rephrase windows however loaded the CPU is
+            return first.ts + heard_at.get(turn.turn_id, self.speaker.audio_position_s())
 
         def react(turn: Turn, answer_s: float) -> tuple[float, np.ndarray] | None:
+            heard_at[turn.turn_id] = self.speaker.audio_position_s()
             if not pending:  # the speaker's own: its question timed out while the user, who gave up, kept quiet
                 seen[turn.turn_id] = (None, None)
                 return None
@@ -351,7 +354,7 @@ class Simulation:
         _LOG.info("request %d: %s said %r, the speaker did not hear it", self._session, user.name, unheard.said)
         nxt = self._next(user, goal, tried, rng, last_request[0])
         if nxt is not None:
-            nxt.ts = first.ts + (time.time() - wall0) + rng.uniform(1.0, 3.0)
+            nxt.ts = first.ts + self.speaker.audio_position_s() + rng.uniform(1.0, 3.0)
         return (None if nxt is not None else False), nxt, 1
 
 

@@ -170,6 +170,10 @@ class SpeakerUnderTest:
 
         return self.assistant.run_audio(audio, "simulate", lambda n: NullSink(), react=react)
 
+    def audio_position_s(self) -> float:
+        """How far into the current stream of audio the speaker has listened (``Assistant.run_audio``)."""
+        return self.assistant.audio_position_s if self.assistant is not None else 0.0
+
     def finished(self, turn: Turn) -> None:
         """The turn is over, at its simulated time: the learning loop links, labels and queues it."""
         self.clock.now = max(self.clock.now, turn.started_at)
