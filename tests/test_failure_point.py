@@ -181,5 +181,10 @@ def test_a_name_whisper_was_unsure_of_is_asr():
     again = mk_turn("turn on my fan", Outcome.DONE, 1004.0, intent="HassTurnOn", slots={"name": "Desk Fan"},
                     entities=(("fan_desk", 1.0),))  # fmt: skip
     assert failure_point(cut, label_turn(cut, rephrased=True), rephrase=again) is FailurePoint.ASR
+    assert failure_point(cut, label_turn(cut)) is FailurePoint.ASR  # nobody said it again: the n-best alone
+    lost = mk_turn("the next turn off the board slide", Outcome.NOT_UNDERSTOOD)
+    lost = dataclasses.replace(lost, asr=dataclasses.replace(
+        lost.asr, alternatives=("turn off the porch light", "the next turn off the porch light")))
+    assert failure_point(lost, label_turn(lost)) is FailurePoint.ASR
     alone = mk_turn("turn on the telly", Outcome.NO_DEVICE, intent="HassTurnOn", missing="telly")
     assert failure_point(alone, label_turn(alone)) is FailurePoint.RESOLUTION  # no n-best: nothing says unsure

@@ -39,10 +39,10 @@ how the rephrase that followed differed. The rules, first match wins:
    d. same intent, same devices: the action went wrong -> RESULT.
 5. Without a rephrase, from the turn alone:
    very low ASR confidence (``avg_logprob`` < ``asr_logprob_low`` or
-   ``no_speech_prob`` >= ``no_speech_high``) -> ASR;
+   ``no_speech_prob`` >= ``no_speech_high``), or Whisper's n-best names a
+   device its best hypothesis lost (``unsure_name``) -> ASR;
    not understood, or NLU confidence < ``nlu_low`` -> NLU;
-   no device -> ASR when Whisper's n-best names a device its best hypothesis lost (``unsure_name``),
-   else RESOLUTION;
+   no device -> RESOLUTION;
    a fuzzy match (best entity score < ``resolution_low``) -> RESOLUTION;
    a vague request (``names_a_device`` false) read by the model (not an
    exact template match) -> NLU;
@@ -228,12 +228,12 @@ def failure_point(
         if _misheard(said, again, t) or unsure_name(turn) or (_asr_weak(turn, t) and not _understood(turn, t)):
             return FailurePoint.ASR
         return FailurePoint.NLU
-    if _asr_weak(turn, t):
+    if _asr_weak(turn, t) or unsure_name(turn):
         return FailurePoint.ASR
     if not _understood(turn, t):
         return FailurePoint.NLU
     if turn.outcome is Outcome.NO_DEVICE:
-        return FailurePoint.ASR if unsure_name(turn) else FailurePoint.RESOLUTION
+        return FailurePoint.RESOLUTION
     if turn.resolution is not None and turn.resolution.entities:
         if min(e.score for e in turn.resolution.entities) < t.resolution_low:
             return FailurePoint.RESOLUTION
