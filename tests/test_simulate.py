@@ -232,6 +232,22 @@ def test_audio_requests_go_through_the_whole_loop_and_barge_in(tmp_path_factory)
     assert all(r.heard for r in records)  # Whisper's transcripts, not the text
     assert any(r.barged_in for r in records) or all(r.correct for r in records)
     assert all(r.labelled for r in records)
+    # the same seed gives the same turns: simulated time follows the audio, the answers have no sampling noise
+    again, records_again, _ = _run(1, 6, audio=True, seed=2, cache=default_audio_cache())
+    assert _comparable(records_again) == _comparable(records)
+    assert [d.defect_rate for d in again] == [d.defect_rate for d in days]
+
+
+def _comparable(records):  # turn ids are random: links as positions
+    index = {r.turn_id: i for i, r in enumerate(records)}
+    out = []
+    for r in records:
+        d = r.to_dict()
+        d["turn_id"] = index[r.turn_id]
+        for key in ("true_rephrase_of", "detected_rephrase_of"):
+            d[key] = index.get(d[key]) if d[key] else None
+        out.append(d)
+    return out
 
 
 @pytest.mark.integration

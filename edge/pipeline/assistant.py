@@ -76,9 +76,12 @@ def log_turn(turn: Turn) -> None:
 
 class Assistant:
     def __init__(
-        self, settings: Settings, devices: object, *, turn_log: object | None = None, timers: TimerManager | None = None
+        self, settings: Settings, devices: object, *, turn_log: object | None = None, timers: TimerManager | None = None,
+        deterministic_tts: bool = False,
     ) -> None:
-        """timers: the TimerManager to use; None builds one on ``[timers] db``."""
+        """timers: the TimerManager to use; None builds one on ``[timers] db``. ``deterministic_tts``: answers
+        without Piper's sampling noise, so the same text always takes as long (the simulator's replies are timed
+        against the answer)."""
         from edge.asr import Transcriber
         from edge.nlu.factory import build_interpreter
         from edge.skills import LocalSkills
@@ -94,6 +97,7 @@ class Assistant:
         self.transcriber = Transcriber(settings.asr, default_cache_dir())
         self.matcher = build_interpreter(settings.nlu)
         self._tts: object | None = None
+        self._deterministic_tts = deterministic_tts
         self.devices = devices
         self.turn_log = turn_log
         self.events = Observers()  # Hermes, the speaker's Home Assistant sensors (edge.presence) add themselves
@@ -127,7 +131,7 @@ class Assistant:
         if self._tts is None:
             from edge.tts import Synthesizer
 
-            self._tts = Synthesizer(self.settings.tts, threads=self.settings.tts.threads)
+            self._tts = Synthesizer(self.settings.tts, threads=self.settings.tts.threads, deterministic=self._deterministic_tts)
         return self._tts
 
     def new_front(self, on_barge_in: Callable[[object], None] | None = None) -> AudioFront:

@@ -112,7 +112,7 @@ class SpeakerUnderTest:
 
             # The simulator runs the speaker's learning loop itself (on simulated time), not the Assistant.
             own = dataclasses.replace(config, learning=dataclasses.replace(s, on_device=False))
-            self.assistant: Any = Assistant(own, link)
+            self.assistant: Any = Assistant(own, link, deterministic_tts=True)  # the same seed, the same turns
             matcher = self.assistant.matcher
         else:
             self.assistant = None
