@@ -38,7 +38,7 @@ def _assistant(broker, tmp: Path, name: str, **extra):
     settings = settings_for(broker.host, broker.port, tmp, **extra)
     link = DeviceLink(settings.mqtt, client_id=f"edge-test-{name}")
     link.start()
-    assistant = Assistant(settings, link)
+    assistant = Assistant(settings, link, deterministic_tts=True)  # the same answer, as long, every run
     link.wait_for_discovery(1.0)
     return assistant, link
 

@@ -120,7 +120,7 @@ def test_training_data_with_feedback_adds_it_to_train_three_times_and_leaves_dev
     }  # fmt: skip
 
 
-def test_train_checks_the_feedback_before_it_needs_torch(tmp_path: Path):
+def test_train_checks_the_feedback_before_it_needs_torch(tmp_path: Path, shared_data: Path):  # training reads the data
     from models.nlu import train
 
     bad = _write(tmp_path, json.dumps({"text": "turn on the lamp", "intent": "HassTurnOn", "spans": [[0, 99, "name"]]}))
