@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from edge.nlu.normalize import singular
+
 DEFAULT_WORD_BONUS = 0.2  # log-prob per matched word; 0.15-0.5 all gave the same WER (benchmarks/asr_window.py)
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -49,9 +51,7 @@ def words(text: str) -> list[str]:
 def _stem(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    return word
+    return singular(word)
 
 
 def stems(text: str) -> tuple[str, ...]:

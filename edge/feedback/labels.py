@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from edge.feedback.events import Defect, FailurePoint
 from edge.feedback.similarity import coarse_sound_similarity, content_words, sound_similarity
 from edge.learning.table import normalize_utterance
+from edge.nlu.normalize import singular
 from edge.turn import Outcome, Turn
 
 
@@ -151,15 +152,11 @@ def unsure_name(turn: Turn) -> bool:
     alternatives = turn.asr.alternatives if turn.asr is not None else ()
     if not alternatives:
         return False
-    top = {_singular(w) for w in normalize_utterance(turn.asr.text).split()}  # type: ignore[union-attr]
+    top = {singular(w) for w in normalize_utterance(turn.asr.text).split()}  # type: ignore[union-attr]
     lost = sum(
-        any(w in DEVICE_NOUNS and _singular(w) not in top for w in normalize_utterance(a).split()) for a in alternatives
+        any(w in DEVICE_NOUNS and singular(w) not in top for w in normalize_utterance(a).split()) for a in alternatives
     )
     return 2 * lost >= len(alternatives)
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _asr_weak(turn: Turn, t: Thresholds) -> bool:

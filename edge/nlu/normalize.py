@@ -30,6 +30,11 @@ COLORS = {
 }
 
 
+def singular(word: str) -> str:
+    """A plural's singular, lightly: "lights" -> "light", "blinds" -> "blind"; "glass", "gas", "bus" stay."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def parse_number(text: str) -> float | None:
     """ "21", "21.5", "twenty-one", "a hundred", "one hundred and five", "half" -> a number; else None."""
     t = text.casefold().strip().replace(",", "")

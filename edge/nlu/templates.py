@@ -53,6 +53,7 @@ class TemplateMatcher:
         if language == "en":
             data = with_extra_sentences(data)
         self._intents = Intents.from_dict(data)
+        self.intent_names = frozenset(self._intents.intents)
         self._subsets: dict[frozenset[str], Any] = {}  # hassil Intents restricted to a few intents, by their names
         self._lock = threading.Lock()
         self._lists: dict[str, Any] = {}
@@ -95,10 +96,6 @@ class TemplateMatcher:
         if result.intent is not None or not normalize_text(text):
             return result
         return self.partial(text, area=area)
-
-    @property
-    def intent_names(self) -> frozenset[str]:
-        return frozenset(self._intents.intents)
 
     def _only(self, intents: Collection[str] | None) -> Any:
         """hassil's intents, or only those named (hassil's time grows with the intents it tries)."""

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from edge.nlu.normalize import singular
 from edge.turn import EntityRef, NluResult, Resolution
 
 
@@ -134,12 +135,8 @@ def is_stop(text: str) -> bool:
     return normalize(text) in _STOP
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def _words(text: str) -> set[str]:
-    return {_stem(w) for w in normalize(text).split()} - _FILLER
+    return {singular(w) for w in normalize(text).split()} - _FILLER
 
 
 def _hits(said: set[str], words: set[str]) -> int:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol, Sequence
 
+from edge.nlu.normalize import singular
 from edge.nlu.templates import area_id
 from edge.resolve.fuzzy import MIN_MARGIN, MIN_SCORE, similarity
 from edge.resolve.spans import Found, content_words, find_device, kind_fits
@@ -109,7 +110,7 @@ def _norm(text: str) -> str:
 
 
 def _stem(text: str) -> str:
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in text.split())
+    return " ".join(singular(w) for w in text.split())
 
 
 def _exact(device: NamedDevice, said: str) -> bool:
