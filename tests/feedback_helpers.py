@@ -29,6 +29,7 @@ def mk_turn(
     unmatched: dict[str, str] | None = None,
     entities: tuple[tuple[str, float], ...] = (),
     missing: str = "",
+    candidates: tuple[str, ...] = (),
     wake: float | None = 0.95,
     logprob: float = -0.2,
     no_speech: float = 0.01,
@@ -47,6 +48,7 @@ def mk_turn(
         resolution = Resolution(
             entities=tuple(EntityRef(uid, uid, "kitchen", uid.split("_")[0], score) for uid, score in entities),
             reason="name", missing=missing,
+            candidates=tuple(EntityRef(f"c{i}", name, "kitchen", "light", 0.6) for i, name in enumerate(candidates)),
         )
     actions = ()
     if confirmed is not None:

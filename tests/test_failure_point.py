@@ -99,6 +99,22 @@ def test_without_a_rephrase_from_the_turn_alone():
     assert failure_point(failed, label_turn(failed)) is FailurePoint.RESULT
 
 
+def test_an_unknown_name_that_sounds_like_a_nearest_device_is_asr():
+    misheard = mk_turn("turn on the board slide", Outcome.NO_DEVICE, intent="HassTurnOn", missing="board slide",
+                       candidates=("Porch Light", "Floor Lamp"))  # fmt: skip
+    assert failure_point(misheard, label_turn(misheard)) is FailurePoint.ASR
+    nickname = mk_turn("turn on the big light", Outcome.NO_DEVICE, intent="HassTurnOn", missing="big light",
+                       candidates=("Ceiling Light", "Kitchen Light"))  # fmt: skip
+    assert failure_point(nickname, label_turn(nickname)) is FailurePoint.RESOLUTION
+    short = mk_turn("turn on the hall", Outcome.NO_DEVICE, intent="HassTurnOn", missing="hall", candidates=("Hallway",))
+    assert failure_point(short, label_turn(short)) is FailurePoint.RESOLUTION
+    big = mk_turn("turn off the big light", Outcome.NO_DEVICE, intent="HassTurnOff", missing="big light",
+                  candidates=("Office Light",))  # "big" ~ "office" by sound class, but a light is what it names
+    assert failure_point(big, label_turn(big)) is FailurePoint.RESOLUTION
+    alone = mk_turn("turn on the board slide", Outcome.NO_DEVICE, intent="HassTurnOn", missing="board slide")
+    assert failure_point(alone, label_turn(alone)) is FailurePoint.RESOLUTION  # nothing near it in this home
+
+
 def test_thresholds_are_documented_defaults():
     assert (THRESHOLDS.wake_low, THRESHOLDS.no_speech_high, THRESHOLDS.asr_logprob_low, THRESHOLDS.nlu_low) == (
         0.6, 0.6, -1.0, 0.5,

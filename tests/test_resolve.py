@@ -231,3 +231,11 @@ def test_garbled_words_with_no_kind_or_room_switch_nothing_in_this_room():
 def test_a_short_room_word_and_a_compound_still_match():
     assert ids(resolve(said("turn on the hall light", "HassTurnOn", area="hall", domain="light"), SAFETY, "Kitchen")) == ["hl"]
     assert ids(resolve(said("press the door bell chime", "HassTurnOn"), SAFETY, "Kitchen")) == ["db"]
+
+
+def test_an_unknown_name_keeps_the_nearest_names_as_candidates_and_chooses_none():
+    home = [*HOME, Dev("p1", "Porch Light", "light", "Porch")]
+    res = resolve(NluResult(text="turn on the board slide", intent="HassTurnOn", confidence=0.9, slots={}), home, "kitchen")
+    assert res.entities == () and res.missing == "board slide"
+    assert res.candidates and res.candidates[0].name == "Porch Light"
+    assert all(c.score < 1.0 for c in res.candidates)

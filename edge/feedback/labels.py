@@ -42,6 +42,9 @@ how the rephrase that followed differed. The rules, first match wins:
    ``no_speech_prob`` >= ``no_speech_high``), or Whisper's n-best names a
    device its best hypothesis lost (``unsure_name``) -> ASR;
    not understood, or NLU confidence < ``nlu_low`` -> NLU;
+   no device, for a name without a word for a kind of device that sounds like
+   one the resolver found nearest (``misheard_name``: "turn on the board
+   slide" with a porch light; not "the big light", a nickname) -> ASR;
    no device -> RESOLUTION;
    a fuzzy match (best entity score < ``resolution_low``) -> RESOLUTION;
    a vague request (``names_a_device`` false) read by the model (not an
@@ -187,6 +190,19 @@ DEVICE_NOUNS = frozenset(
 )
 
 
+def misheard_name(turn: Turn, t: Thresholds = THRESHOLDS) -> bool:
+    """A name no device has, with no word for a kind of device in it, whose words sound like those they
+    replace in the name of a device the resolver found nearest (its candidates): "the board slide" / "Porch
+    Light". People call a device by what it is ("the big light", "the telly light", "the brew machine": a
+    nickname the resolver should have known); words that name nothing and sound like a device were misheard."""
+    r = turn.resolution
+    if r is None or r.entities or not r.missing or r.missing == "that":
+        return False
+    if any(singular(w) in DEVICE_NOUNS for w in normalize_utterance(r.missing).split()):
+        return False
+    return any(_misheard(r.missing, c.name, t) for c in r.candidates)
+
+
 def names_a_device(turn: Turn) -> bool:
     """The words name a device: a name slot, a name nothing matched, or a device noun ("the big light")."""
     return bool(_name(turn)) or any(w in DEVICE_NOUNS for w in normalize_utterance(_said(turn)).split())
@@ -230,7 +246,7 @@ def failure_point(
     if not _understood(turn, t):
         return FailurePoint.NLU
     if turn.outcome is Outcome.NO_DEVICE:
-        return FailurePoint.RESOLUTION
+        return FailurePoint.ASR if misheard_name(turn, t) else FailurePoint.RESOLUTION
     if turn.resolution is not None and turn.resolution.entities:
         if min(e.score for e in turn.resolution.entities) < t.resolution_low:
             return FailurePoint.RESOLUTION

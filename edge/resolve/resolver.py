@@ -373,10 +373,22 @@ class _Request:
             return ""
         return " ".join(self.unexplained)
 
+    def near(self, said: str, pool: Sequence[NamedDevice]) -> tuple[EntityRef, ...]:
+        """The devices whose names come closest to a name nobody has, best first (never chosen: what
+        the logs, and the learning that reads them, see of "turn on the board slide" beside the porch light)."""
+        scored = [_Scored(d, _name_score(d, said)) for d in pool]
+        ranked = sorted(scored, key=lambda s: (-s.score, s.device.name, s.device.unique_id))
+        return tuple(_ref(s) for s in ranked[:N_BEST] if s.score >= MIN_SCORE / 2)
+
+    def unknown(self, said: str, pool: Sequence[NamedDevice]) -> Resolution:
+        """A name no device has, with the nearest ones (of the kinds the intent applies to) as candidates."""
+        every = [d for d in self.devices if d.domain in DEVICE_INTENTS[self.intent]]
+        return Resolution(entities=(), reason="no device has that name", missing=said, candidates=self.near(said, pool or every))
+
     def without_name(self, pool: list[NamedDevice]) -> Resolution:
         unknown = self._unknown_name()
         if unknown:
-            return Resolution(entities=(), reason="no device has that name", missing=unknown)
+            return self.unknown(unknown, pool)
         if self.intent == "HassClimateGetTemperature":
             active = _active_appliance_sensors(pool, self.devices, self.ctx)
             if len(active) == 1 and not self.said_area:
@@ -408,7 +420,7 @@ class _Request:
         if here:
             return self._some_of(here, "speaker's area")
         if len(pool) == 1 and self.unexplained:  # "lock the car": a name this home has no device for
-            return Resolution(entities=(), reason="no device has that name", missing=" ".join(self.unexplained))
+            return self.unknown(" ".join(self.unexplained), pool)
         if len(pool) == 1:
             s = _Scored(pool[0], 1.0)
             return Resolution((_ref(s),), "the only one", candidates=(_ref(s),))
