@@ -77,6 +77,33 @@ def test_a_chain_of_failures_is_labelled_by_the_turn_that_finally_worked(parts):
     assert _queued(outbox)["a"].defects == ("rephrased", "no_device")
 
 
+def test_a_fix_is_not_carried_back_past_a_link_by_meaning_alone(tmp_path):
+    """Two people, nine seconds apart: "turn on the board slide" (jo, misheard) and "switch on the tv light"
+    (robin's nickname), then robin's "turn on the living room lamp" works. All three mean "turn something on"
+    to the encoder; only robin's failed request is fixed by the lamp."""
+    import numpy as np
+
+    from edge.feedback.rephrase import RephraseDetector
+
+    store = PersonalStore(":memory:")
+    same_meaning = lambda texts: np.ones((len(texts), 4), np.float32) / 2  # noqa: E731  (every text alike in meaning)
+    loop = LearningLoop(rewriter=Rewriter(personal=store), personal=store,
+                        detector=RephraseDetector(embed=same_meaning), clock=lambda: 1020.0)  # fmt: skip
+    loop.after_turn(mk_turn("turn on the board slide", Outcome.NO_DEVICE, 1000.0, turn_id="a", intent="HassTurnOn",
+                            missing="board slide"))  # fmt: skip
+    loop.after_turn(mk_turn("switch on the tv light", Outcome.NO_DEVICE, 1009.0, turn_id="b", intent="HassTurnOn",
+                            missing="tv light"))  # fmt: skip
+    events = loop.after_turn(mk_turn("turn on the living room lamp", Outcome.DONE, 1012.0, turn_id="c",
+                                     intent="HassTurnOn", slots={"name": "Living Room Lamp"},
+                                     entities=(("light_lamp", 1.0),)))  # fmt: skip
+    assert [(e.turn_id, e.rephrase_of) for e in events] == [("c", "b"), ("b", "a")]
+    assert events[1].extra["rephrase"]["kind"] == "meaning"
+    assert [x.text for x in loop.labels] == ["switch on the tv light"]
+    assert store.rephrase_for("switch on the tv light") is not None
+    assert store.rephrase_for("turn on the board slide") is None
+    store.close()
+
+
 def test_no_thats_wrong_marks_the_previous_turn(parts):
     loop, outbox, store, now, _ = parts
     done = mk_turn("turn on the lamp", Outcome.DONE, 1000.0, turn_id="a", intent="HassTurnOn",

@@ -17,7 +17,8 @@ rephrases (``RephraseDetector``), labels its defects and failure point
 puts it in the outbox. A turn a later rephrase or "no" proves wrong is
 labelled again (same event_id: the outbox replaces it, the hub upserts it);
 a successful rephrase labels the failed utterances of its chain
-(``edge.learning.ground_truth``), the example is appended to the NLU
+(``edge.learning.ground_truth``; back across links made by what was said, not
+past a link by meaning alone, which may join two people's requests), the example is appended to the NLU
 training file, and the pair (failed -> worked) becomes this home's own
 rewrite (``PersonalStore.learn_rephrase``), dropped again when a rewrite by
 it goes wrong. Events go out with ``final`` False while the turn's rephrase
@@ -257,7 +258,10 @@ class LearningLoop(LoopObserver):
                     if self.ground_truth_path is not None:
                         write_jsonl([node.label], self.ground_truth_path)
             out.append(self._emit(node))
-            if fixed is None or node.link is None:
+            if fixed is None or node.link is None or node.link.kind == "meaning":
+                # a link by meaning alone says "the same kind of request" (the encoder tells intents apart, not
+                # devices): it may link two people's requests for different devices, so the fix is carried back
+                # only across links made by what was said (words, sound, the same text, a quick retry)
                 break
             node = self._tracked.get(node.link.earlier_id)
         return out
