@@ -8,7 +8,8 @@ The simulator knows what was said (the ``Phrasing``) and what was meant (the
   expected state afterwards (read from the simulated home itself);
 - otherwise the failure point is the first stage that went wrong: ``asr`` when
   the transcript's words differ from what was said (ignoring "the", "a",
-  "please", punctuation and how numbers are written) and what was said would
+  "please", punctuation, how numbers are written and British or American
+  spelling) and what was said would
   have worked (planned by the pipeline without learning; when it would have
   failed as well, the stage where it fails); ``nlu`` when the intent
   is wrong, or when the request named no device (a vague one) and was not
@@ -35,6 +36,9 @@ _NUMBERS = {
     "nine": "9", "ten": "10", "twenty": "20", "thirty": "30", "fifty": "50", "hundred": "100",
 }
 _CONTRACTIONS = {"it's": "it is", "what's": "what is", "i'm": "i am", "that's": "that is"}
+# one word, two spellings: Whisper writes the American one for a British "make it cosy" (no mishearing)
+_SPELLINGS = {"cosy": "cozy", "colour": "color", "grey": "gray", "favourite": "favorite", "centre": "center",
+              "theatre": "theater"}  # fmt: skip
 
 
 def content_words(text: str) -> tuple[str, ...]:
@@ -43,6 +47,7 @@ def content_words(text: str) -> tuple[str, ...]:
     words: list[str] = []
     for w in text.split():
         w = _CONTRACTIONS.get(w, w)
+        w = _SPELLINGS.get(w, w)
         for part in w.split():
             part = _NUMBERS.get(part, part)
             if part in _FILLER:
