@@ -16,8 +16,9 @@ def ev(
     rewritten: str | None = None,
     intent: str = "HassTurnOn",
     home: str = "h1",
+    link: str = "words",
 ) -> FeedbackEvent:
-    """One turn of ``speaker``: ok = it worked; ``of`` = the turn it rephrases."""
+    """One turn of ``speaker``: ok = it worked; ``of`` = the turn it rephrases, by the similarity ``link``."""
     return FeedbackEvent(
         event_id=f"{speaker}-{turn}",
         speaker=speaker,
@@ -38,6 +39,7 @@ def ev(
         defects=() if ok else ("rephrased",),
         rephrase_of=of,
         failure_point=None if ok else "nlu",
+        extra={"rephrase": {"kind": link, "score": 0.8, "gap_s": 5.0}} if of else {},
     )
 
 

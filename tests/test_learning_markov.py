@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from edge.learning.markov import absorption_probabilities, build_table, mine_examples, mine_rewrites, rephrase_chains
@@ -156,3 +158,17 @@ def test_large_groups_use_the_sparse_solver(monkeypatch: pytest.MonkeyPatch) -> 
     probs = absorption_probabilities(events)
     assert probs["utterance 0"]["the one that works"] == pytest.approx(1.0)
     assert len(mine_rewrites(events)) == 60
+
+
+def test_a_fix_does_not_travel_back_past_a_failed_turns_link_by_meaning_alone() -> None:
+    # Two people: "turn on the board slide" (fails), "switch on the tv light" (fails, linked to it by meaning
+    # only), "turn on the living room lamp" (works, linked to the tv light by meaning). Twice.
+    a, b, c = "turn on the board slide", "switch on the tv light", "turn on the living room lamp"
+    events = []
+    for sp in ("s1", "s2"):
+        events += [ev("t0", a, False, speaker=sp), ev("t1", b, False, "t0", speaker=sp, ts=9, link="meaning"),
+                   ev("t2", c, True, "t1", speaker=sp, ts=12, link="meaning")]  # fmt: skip
+    assert {r.source: r.target for r in mine_rewrites(events)} == {b: c}
+    # the same links made by words (or sound) carry the fix all the way back
+    events = [dataclasses.replace(e, extra={"rephrase": {"kind": "words"}} if e.rephrase_of else {}) for e in events]
+    assert {r.source: r.target for r in mine_rewrites(events)} == {a: c, b: c}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -52,11 +52,22 @@ def _visits(event: FeedbackEvent) -> list[_Visit]:
     return [_Visit(heard, event.success)] if heard else []
 
 
+def carries(event: FeedbackEvent) -> bool:
+    """Does a fix travel back across this event's rephrase link? Not across a link by meaning alone
+    (``extra["rephrase"]["kind"]``) from a turn that failed as well: the encoder tells intents apart, not
+    devices, so such a link may join two people's requests for different devices ("turn on the board slide",
+    "switch on the tv light"). A turn that worked still fixes the one it rephrased, as on the speaker
+    (``edge.learning.loop``)."""
+    link = event.extra.get("rephrase")
+    return event.success or not isinstance(link, Mapping) or link.get("kind") != "meaning"
+
+
 def rephrase_chains(events: Iterable[FeedbackEvent]) -> list[list[FeedbackEvent]]:
     """Every root-to-end path through the ``rephrase_of`` links, per speaker, in time order.
 
     The last event per (speaker, turn_id) wins (the hub's upsert). A link to a
-    turn that is missing, or that would form a loop, starts a new chain.
+    turn that is missing, or that would form a loop, starts a new chain; so does
+    a link by meaning alone from a turn that failed too (``carries``).
     """
     by_key: dict[tuple[str, str], FeedbackEvent] = {}
     for event in events:
@@ -64,7 +75,7 @@ def rephrase_chains(events: Iterable[FeedbackEvent]) -> list[list[FeedbackEvent]
     children: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     roots: list[tuple[str, str]] = []
     for key, event in by_key.items():
-        parent = (event.speaker, event.rephrase_of) if event.rephrase_of else None
+        parent = (event.speaker, event.rephrase_of) if event.rephrase_of and carries(event) else None
         if parent is None or parent not in by_key or parent == key:
             roots.append(key)
         else:
