@@ -172,3 +172,9 @@ def test_a_fix_does_not_travel_back_past_a_failed_turns_link_by_meaning_alone() 
     # the same links made by words (or sound) carry the fix all the way back
     events = [dataclasses.replace(e, extra={"rephrase": {"kind": "words"}} if e.rephrase_of else {}) for e in events]
     assert {r.source: r.target for r in mine_rewrites(events)} == {a: c, b: c}
+
+
+def test_a_rewrite_that_turns_the_request_around_is_never_mined() -> None:
+    events = chain("s1", ("turn on the board slide", False), ("turn off the bedroom light", True)) + chain(
+        "s2", ("turn on the board slide", False), ("turn off the bedroom light", True), start_ts=100.0)
+    assert mine_rewrites(events) == []

@@ -169,3 +169,14 @@ def test_a_refused_turn_said_again_is_linked():
     d = RephraseDetector()
     d.observe(mk_turn("turn off the front light", Outcome.REFUSED, 1000.0, turn_id="a", intent="HassTurnOff"))
     assert d.observe(mk_turn("turn off the porch light", Outcome.DONE, 1006.8, turn_id="b")).earlier_id == "a"
+
+
+def test_a_request_for_the_opposite_is_no_rephrase():
+    d = RephraseDetector(embed=lambda texts: np.ones((len(texts), 4), np.float32) / 2)  # every text alike in meaning
+    d.observe(mk_turn("turn on the board slide", Outcome.NO_DEVICE, 1000.0, intent="HassTurnOn", missing="board slide"))
+    assert d.observe(mk_turn("turn off the bedroom light", Outcome.DONE, 1008.0, intent="HassTurnOff")) is None
+    cut = mk_turn("turn on the kitchen light", Outcome.DONE, 1020.0, intent="HassTurnOn", interrupted=True)
+    d.observe(cut)
+    assert d.observe(mk_turn("turn off the kitchen light", Outcome.DONE, 1022.0, intent="HassTurnOff")) is None  # undo
+    link = d.observe(mk_turn("switch the kitchen light on", Outcome.DONE, 1024.0, intent="HassTurnOn"))
+    assert link is not None and link.earlier_id == cut.turn_id

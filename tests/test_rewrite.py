@@ -194,3 +194,12 @@ def test_a_learned_substitution_fixes_other_requests_with_the_same_words(store):
     assert (step.rewrite.source, step.rewrite.score, step.text) == ("personal", 0.9, "turn on the kitchen light")
     assert Rewriter(personal=store).substituted("please turn the garden hoses on") == []  # whole words only
     assert store.unlearn_substitution("garden hose") and store.substitutions() == []
+
+
+def test_no_table_rewrite_or_pair_turns_the_request_around(store):
+    t = table(Rewrite("turn on the stubby light", "turn off the study light", 5, 0.9))
+    assert Rewriter(table=lambda: t, settings=RewriteSettings(online=False)).rewrite(
+        "turn on the stubby light", understand).rewrite is None
+    store.learn_rephrase("turn on the garden hose", "turn off the living room lights", ts=1.0)
+    assert Rewriter(personal=store, settings=RewriteSettings(online=True)).rewrite(
+        "turn on the garden hose", understand).rewrite is None

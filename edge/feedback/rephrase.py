@@ -22,6 +22,9 @@ encoder's embeddings, >= ``min_meaning`` 0.8; only with ``embed``, any
 callable ``texts -> L2-normalised rows``). Identical text counts too: saying
 the same thing again after a failure is the plainest rephrase.
 
+A request for the opposite ("turn on ..." then "turn off ...") is never a
+rephrase, however alike the words (``opposite_directions``).
+
 A retry (kind "retry"): the very next request within ``retry_s`` (default
 6 s) of a turn the user cut off, said "no" to, or that was not understood is
 its rephrase even when nothing is alike: "movie time" (cut off) then
@@ -43,7 +46,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from edge.feedback.similarity import meaning_similarity, sound_similarity, word_similarity
+from edge.feedback.similarity import meaning_similarity, opposite_directions, sound_similarity, word_similarity
 from edge.turn import Outcome, Turn
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
@@ -150,6 +153,8 @@ class RephraseDetector:
         words, sound = word_similarity(a, b), sound_similarity(a, b)
         if words >= 1.0:
             return "same", 1.0
+        if opposite_directions(a, b):
+            return None  # "turn on ..." then "turn off ...": something else asked, however alike
         if words >= self.min_words:
             return "words", words
         if sound >= self.min_sound:
@@ -182,7 +187,8 @@ class RephraseDetector:
         last = self.last_request()
         for t, meaning in zip(earlier, meanings):  # most recent first
             found = self.similar(text_of(t), said, meaning=meaning)
-            if found is None and t is last and turn.started_at - t.started_at <= self.retry_s and self._rejected(t):
+            if (found is None and t is last and turn.started_at - t.started_at <= self.retry_s and self._rejected(t)
+                    and not opposite_directions(text_of(t), said)):
                 found = ("retry", 0.0)  # right after it went wrong, nothing else said in between
             if found is not None:
                 kind, score = found

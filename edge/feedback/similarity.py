@@ -7,6 +7,8 @@
   the joined keys: "stubby" -> "STB", "study" -> "STT"; "ecobee" ~ "eco bee".
 * ``coarse_sound_similarity``: the same over sound classes (p/b/f/v, k/s/g/...,
   t/d/th, m/n), for telling a misheard word from another word.
+* ``opposite_directions``: "turn on ..." / "turn off ...": never a rephrase,
+  never a rewrite.
 * ``meaning_similarity``: the cosine of two L2-normalised embedding rows
   (the NLU encoder's ``embed(texts)``, or ``hashed_ngrams`` without it).
 """
@@ -90,6 +92,25 @@ def coarse_sound_similarity(a: str, b: str) -> float:
 def meaning_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine of two L2-normalised rows."""
     return float(np.clip(np.dot(a, b), -1.0, 1.0))
+
+
+# What a request asks a device to do, and its opposite: a rephrase keeps it, a rewrite never turns it around.
+OPPOSITE_DIRECTIONS = {
+    "on": "off", "off": "on", "open": "close", "close": "open", "lock": "unlock", "unlock": "lock", "up": "down",
+    "down": "up", "start": "stop", "stop": "start", "pause": "resume", "resume": "pause",
+}  # fmt: skip
+
+
+def directions(text: str) -> frozenset[str]:
+    """The direction words said ("on", "off", "open", ...)."""
+    return frozenset(w for w in normalize_utterance(text).split() if w in OPPOSITE_DIRECTIONS)
+
+
+def opposite_directions(a: str, b: str) -> bool:
+    """``b`` asks for the opposite of ``a`` ("turn on the board slide" / "turn off the bedroom light"): another
+    request, not ``a`` said again, and never a rewrite of it."""
+    da, db = directions(a), directions(b)
+    return any(OPPOSITE_DIRECTIONS[w] in db and w not in db for w in da)
 
 
 # Words every command has: dropped for ``content_words``, so that names and rooms carry the comparison.

@@ -30,6 +30,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from edge.feedback.events import FeedbackEvent
+from edge.feedback.similarity import opposite_directions
 from edge.learning.table import Example, Rewrite, RewriteTable, normalize_utterance
 
 log = logging.getLogger("edge.learning")
@@ -230,6 +231,8 @@ def mine_rewrites(events: Iterable[FeedbackEvent], *, min_support: int = 2, min_
         target, p = row[0]
         if target == source:
             continue  # most likely to work as it is
+        if opposite_directions(source, target):
+            continue  # "on" never becomes "off", whatever the chains say (the speaker refuses it too)
         tried = counts.tried[source]
         if tried and counts.worked[source] * 2 >= tried:
             continue  # succeeds at least half the time on its own: never rewrite it

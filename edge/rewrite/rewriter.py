@@ -20,6 +20,8 @@ works here. The order, first that applies wins:
    ``confident``, a device when it needs one). The table is fleet evidence
    that the utterance fails, so it also overrules a confident model guess
    (the model often maps a garbled name to "the light in this room").
+   No rewrite from the table, a pair or a substitution asks for the opposite
+   of what was said (``opposite_directions``: "on" never becomes "off").
    Then, the same way, this home's own pairs (``PersonalStore.rephrase_for``:
    what failed here -> the rephrase that worked, source **personal**, score
    1.0), and its learned word substitutions (``PersonalStore.substitutions``:
@@ -60,7 +62,7 @@ import re
 
 import numpy as np
 
-from edge.feedback.similarity import RETRIEVAL_DIM, retrieval_vectors
+from edge.feedback.similarity import RETRIEVAL_DIM, opposite_directions, retrieval_vectors
 from edge.learning.table import RewriteTable, normalize_utterance
 from edge.rewrite.personal import PersonalStore
 from edge.turn import AsrResult, NluResult, RewriteResult
@@ -161,17 +163,21 @@ class Rewriter:
             return Rewritten(text, first, None)
         table = self._table()
         hit = table.lookup(text) if table is not None else None
-        if hit is not None and normalize_utterance(hit.target) != normalize_utterance(text):
+        if hit is not None and opposite_directions(text, hit.target):
+            log.info("table rewrite %r -> %r turns the request around: not applied", text, hit.target)
+        elif hit is not None and normalize_utterance(hit.target) != normalize_utterance(text):
             u = understand(hit.target)
             if self.works(u):
                 return self._rewritten(text, hit.target, u, "table", hit.confidence, table.version if table else 0)
             log.info("table rewrite %r -> %r does not work here", text, hit.target)
         pair = self.personal.rephrase_for(text) if self.personal is not None and s.online else None
-        if pair is not None and pair[1] >= s.personal_min_support:
+        if pair is not None and pair[1] >= s.personal_min_support and not opposite_directions(text, pair[0]):
             u = understand(pair[0])
             if self.works(u):
                 return self._rewritten(text, pair[0], u, "personal", 1.0)
         for target in self.substituted(text) if s.online else ():
+            if opposite_directions(text, target):
+                continue
             u = understand(target)
             if self.works(u):
                 return self._rewritten(text, target, u, "personal", 0.9)
