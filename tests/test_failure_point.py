@@ -111,6 +111,9 @@ def test_an_unknown_name_that_sounds_like_a_nearest_device_is_asr():
     big = mk_turn("turn off the big light", Outcome.NO_DEVICE, intent="HassTurnOff", missing="big light",
                   candidates=("Office Light",))  # "big" ~ "office" by sound class, but a light is what it names
     assert failure_point(big, label_turn(big)) is FailurePoint.RESOLUTION
+    other = mk_turn("switch on the tv light", Outcome.NO_DEVICE, 1009.0, intent="HassTurnOn", missing="tv light",
+                    slots={"name": "tv light"})  # fmt: skip
+    assert failure_point(misheard, label_turn(misheard, rephrased=True), rephrase=other) is FailurePoint.ASR
     alone = mk_turn("turn on the board slide", Outcome.NO_DEVICE, intent="HassTurnOn", missing="board slide")
     assert failure_point(alone, label_turn(alone)) is FailurePoint.RESOLUTION  # nothing near it in this home
 

@@ -28,7 +28,8 @@ how the rephrase that followed differed. The rules, first match wins:
       (``sound_similarity`` >= ``sound_alike`` or ``coarse_sound_similarity``
       >= ``coarse_sound_alike``) and are not a short form ("hall" /
       "hallway"), or Whisper's n-best names a device its best hypothesis lost
-      (``unsure_name``) -> ASR (misheard); else, when the
+      (``unsure_name``), or the name sounds like one of the home's and names
+      no kind of device (``misheard_name``, rule 5) -> ASR (misheard); else, when the
       turn named a device (``names_a_device``) -> RESOLUTION (a name the
       resolver should have known, a more precise one: "lamp" -> "floor lamp",
       or the wrong device), and when it named none ("it's dark in here") -> NLU;
@@ -234,7 +235,8 @@ def failure_point(
         if _intent(turn) == _intent(rephrase) and _understood(turn, t):
             name, other = _name(turn), _name(rephrase)
             if (name or other) and name.casefold() != other.casefold() or _devices(turn) != _devices(rephrase):
-                if (name and other and _misheard(name, other, t)) or _misheard(said, again, t) or unsure_name(turn):
+                if (name and other and _misheard(name, other, t)) or _misheard(said, again, t) or unsure_name(turn) \
+                        or misheard_name(turn, t):
                     return FailurePoint.ASR
                 return FailurePoint.RESOLUTION if names_a_device(turn) else FailurePoint.NLU
             return FailurePoint.RESULT
