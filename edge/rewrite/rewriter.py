@@ -62,7 +62,7 @@ import re
 
 import numpy as np
 
-from edge.feedback.similarity import RETRIEVAL_DIM, opposite_directions, retrieval_vectors
+from edge.feedback.similarity import RETRIEVAL_DIM, directions, opposite_directions, retrieval_vectors
 from edge.learning.table import RewriteTable, normalize_utterance
 from edge.rewrite.personal import PersonalStore
 from edge.turn import AsrResult, NluResult, RewriteResult
@@ -187,11 +187,11 @@ class Rewriter:
             first.nlu.confidence >= s.keep_intent or first.nlu.source == "hassil"  # a template matched: only a name is unknown
         ) else None  # fmt: skip
         least = s.guess_min_similarity if self.works(first) else s.min_similarity
-        said = (_numbers(text), _polarity(text))
+        said = (_numbers(text), directions(text))
         for n in self.neighbours(text, table):
             if n.similarity < least or (keep is not None and n.intent != keep):
                 continue
-            if _numbers(n.text) != said[0] or (said[1] and _polarity(n.text) != said[1]):
+            if _numbers(n.text) != said[0] or (said[1] and directions(n.text) != said[1]):
                 continue  # "5 minutes" never becomes "15 minutes", "on" never "off"
             u = understand(n.text)
             if self.works(u) and (keep is None or u.nlu.intent == keep):
@@ -295,11 +295,3 @@ _NUMBER_WORDS = frozenset(
 def _numbers(text: str) -> tuple[str, ...]:
     """The numbers said, in order: a rewrite must keep them."""
     return tuple(w for w in re.findall(r"[a-z]+|\d+(?:\.\d+)?", text.casefold()) if w[0].isdigit() or w in _NUMBER_WORDS)
-
-
-_DIRECTIONS = frozenset({"on", "off", "open", "close", "lock", "unlock", "up", "down", "start", "stop", "pause", "resume"})
-
-
-def _polarity(text: str) -> frozenset[str]:
-    """The direction words said ("on", "off", "open", ...): a rewrite must keep them."""
-    return frozenset(w for w in re.findall(r"[a-z]+", text.casefold()) if w in _DIRECTIONS)
