@@ -40,6 +40,13 @@ def normalize_words(text: str) -> list[str]:
     text = re.sub(r"[^\w\s']", " ", text.casefold().replace("’", "'"))
     return [w.strip("'") for w in text.split() if w.strip("'")]
 
+
+def _contains(words: list[str], phrase: list[str] | tuple[str, ...]) -> bool:
+    """``phrase`` occurs in ``words`` as whole words."""
+    n = len(phrase)
+    return n > 0 and any(tuple(words[i : i + n]) == tuple(phrase) for i in range(len(words) - n + 1))
+
+
 LEADING_UNKNOWN = 2
 
 
@@ -65,14 +72,15 @@ class StopWords:
         counts as its echo.
         """
         words = normalize_words(text)
-        echo = frozenset(normalize_words(answer))
+        answer_words = normalize_words(answer)
+        echo = frozenset(answer_words)
         found: list[str] = []
         unknown = 0  # words before the first stop phrase that are neither: Whisper's take on the echo's tail
         i = 0
         while i < len(words):
             phrase = next((p for p in self.phrases if tuple(words[i : i + len(p)]) == p), None)
             if phrase is not None:
-                if not self.said_in(" ".join(phrase), answer):
+                if not _contains(answer_words, phrase):
                     found.append(" ".join(phrase))
                 i += len(phrase)
             elif words[i] in self.filler or words[i] in echo:
@@ -87,8 +95,7 @@ class StopWords:
     @staticmethod
     def said_in(phrase: str, text: str) -> bool:
         """Whether ``text`` (the answer playing) says ``phrase`` itself, as whole words."""
-        want, words = normalize_words(phrase), normalize_words(text)
-        return bool(want) and any(words[i : i + len(want)] == want for i in range(len(words) - len(want) + 1))
+        return _contains(normalize_words(text), normalize_words(phrase))
 
 
 @dataclass(frozen=True, slots=True)
