@@ -60,6 +60,11 @@ _SKIP = frozenset(
 )
 
 
+def _mentions(said: str, phrase: str) -> bool:
+    """``said`` (normalised) has ``phrase`` (folded) as whole words."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", said) is not None
+
+
 def is_learn_preferences(text: str) -> bool:
     """"Learn my preferences", "let's set up my preferences", "set my preferences please"."""
     return bool(_TRIGGER.match(normalize(text)))
@@ -176,7 +181,7 @@ def read_room(said: str, areas: Sequence[str]) -> str | None:
     """The area the answer names ("the living room", "it's in the kitchen", "kitchen please"); None when none."""
     said = normalize(said)
     folded = {a.casefold(): a for a in areas}
-    named = [a for f, a in folded.items() if re.search(rf"(?<!\w){re.escape(f)}(?!\w)", said)]
+    named = [a for f, a in folded.items() if _mentions(said, f)]
     if named:
         return max(named, key=len)
     bare = _ROOM_FILLER.sub("", said).removesuffix(" please").strip()
@@ -209,7 +214,7 @@ def read_temperature(said: str) -> float | None:
 def read_light(said: str, lights: Sequence[EntityRef]) -> EntityRef | None:
     """The one light the answer names ("the living room lamp", "the lamp", "the one in the kitchen")."""
     folded = normalize(said)
-    named = [o for o in lights if re.search(rf"(?<!\w){re.escape(o.name.casefold())}(?!\w)", folded)]
+    named = [o for o in lights if _mentions(folded, o.name.casefold())]
     if named:
         longest = max(len(o.name) for o in named)
         best = [o for o in named if len(o.name) == longest]
@@ -268,6 +273,6 @@ def rewrite(text: str, preferences: Mapping[str, str], entities: Sequence[Any]) 
         return None
     name = next((e.name for e in entities if e.unique_id == light), None)
     areas = {(getattr(e, "area", "") or "").casefold() for e in entities} - {""}
-    if name is None or any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", said) for a in areas):
+    if name is None or any(_mentions(said, a) for a in areas):
         return None  # the light is gone, or the request names its room ("the light in the kitchen")
     return _THE_LIGHT.sub(lambda _: f"the {name.casefold()}", said, count=1)
