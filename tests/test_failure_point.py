@@ -122,6 +122,37 @@ def test_thresholds_are_documented_defaults():
     assert (THRESHOLDS.wake_low, THRESHOLDS.no_speech_high, THRESHOLDS.asr_logprob_low, THRESHOLDS.nlu_low) == (
         0.6, 0.6, -1.0, 0.5,
     )  # fmt: skip
+    assert THRESHOLDS.asr_logprob_doubt == -0.6
+
+
+def _words_that_failed(logprob: float) -> list[FailurePoint]:
+    """Four turns whose words failed, heard with Whisper's ``logprob``: "turn on the desk fan" heard "turn on
+    the mask on." and read as a vacuum this home has not got (alone, then rephrased), "the left hand" that
+    names no device, words nothing understood."""
+    mask = mk_turn("turn on the mask on.", Outcome.UNSUPPORTED, intent="HassVacuumStart", confidence=0.53,
+                   logprob=logprob, interrupted=True)  # fmt: skip
+    fan = mk_turn("turn on my fan", Outcome.ASKED, 1006.0, intent="HassTurnOn", slots={"name": "my fan"})
+    hand = mk_turn("turn on the left hand.", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.96,
+                   missing="left hand", logprob=logprob)  # fmt: skip
+    garbled = mk_turn("let's go on for the best part.", Outcome.NOT_UNDERSTOOD, logprob=logprob)
+    return [
+        failure_point(mask, label_turn(mask)),
+        failure_point(mask, label_turn(mask, rephrased=True), rephrase=fan),
+        failure_point(hand, label_turn(hand)),
+        failure_point(garbled, label_turn(garbled)),
+    ]
+
+
+def test_a_doubtful_transcript_whose_words_failed_is_asr():
+    assert _words_that_failed(-0.7) == [FailurePoint.ASR] * 4
+
+
+def test_a_clear_transcript_keeps_its_verdict():
+    # the same words heard clearly (Whisper sure of them): the reader's, or the resolver's
+    assert _words_that_failed(-0.3) == [FailurePoint.NLU, FailurePoint.NLU, FailurePoint.RESOLUTION, FailurePoint.NLU]
+    failed = mk_turn("turn on the lamp", Outcome.FAILED, intent="HassTurnOn", entities=(("light_lamp", 1.0),),
+                     logprob=-0.7)  # a doubtful transcript whose words worked: the action failed
+    assert failure_point(failed, label_turn(failed)) is FailurePoint.RESULT
 
 
 def test_a_word_heard_for_another_of_the_same_sounds_is_asr():

@@ -59,6 +59,8 @@ class TurnRecord:
     detected_failure_point: str | None = None
     defects: tuple[str, ...] = ()
     labelled: bool = False  # the speaker produced a feedback event for this turn
+    asr_logprob: float | None = None  # Whisper's average log-probability of the transcript (audio turns)
+    nlu_confidence: float | None = None  # the interpretation's calibrated confidence
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

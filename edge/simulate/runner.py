@@ -269,6 +269,8 @@ class Simulation:
             rewrite_source=turn.rewrite.source if turn.rewrite else None,
             rewritten=turn.rewrite.text if turn.rewrite else None,
             counterfactual_correct=planned_correct(goal, plan) if turn.rewrite and plan is not None else None,
+            asr_logprob=round(turn.asr.avg_logprob, 3) if turn.asr else None,
+            nlu_confidence=round(turn.nlu.confidence, 3) if turn.nlu else None,
         )  # fmt: skip
         self.records.append(record)
         return record
