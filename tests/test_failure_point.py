@@ -125,6 +125,17 @@ def test_thresholds_are_documented_defaults():
     assert THRESHOLDS.asr_logprob_doubt == -0.6
 
 
+def test_a_rephrase_that_found_no_device_either_is_no_evidence_of_the_name():
+    # "turn off the front light" (a nickname of the porch light), then "the porch light" heard "the board slide"
+    nickname = mk_turn("turn off the front light", Outcome.NO_DEVICE, intent="HassTurnOff", missing="front light")
+    misheard = mk_turn("turn off the board slide.", Outcome.NO_DEVICE, 1005.0, intent="HassTurnOff",
+                       missing="board slide", logprob=-0.81)  # fmt: skip
+    assert failure_point(nickname, label_turn(nickname, rephrased=True), rephrase=misheard) is FailurePoint.RESOLUTION
+    fixed = mk_turn("turn off the porch light", Outcome.DONE, 1012.0, intent="HassTurnOff",
+                    slots={"name": "Porch Light"}, entities=(("light_porch", 1.0),))  # fmt: skip
+    assert failure_point(nickname, label_turn(nickname, rephrased=True), rephrase=fixed) is FailurePoint.RESOLUTION
+
+
 def _words_that_failed(logprob: float) -> list[FailurePoint]:
     """Four turns whose words failed, heard with Whisper's ``logprob``: "turn on the desk fan" heard "turn on
     the mask on." and read as a vacuum this home has not got (alone, then rephrased), "the left hand" that

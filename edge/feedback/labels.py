@@ -22,7 +22,9 @@ how the rephrase that followed differed. The rules, first match wins:
 3. An answer to "which one?" that chose none of the options: ASR when it
    says no word of any option ("the best fun" for "the desk fan": people
    answer with an option, so those words were misheard), else RESOLUTION.
-4. With a rephrase ``r`` (a later turn saying it again):
+4. With a rephrase ``r`` (a later turn saying it again; one of the same intent
+   that found no device either is no evidence of the name meant, and rule 5
+   judges the turn alone: "the front light", then "the board slide"):
    a. same intent, other device or name: words the rephrase says in place
       of others (in the name, or in the sentence) sound alike
       (``sound_similarity`` >= ``sound_alike`` or ``coarse_sound_similarity``
@@ -250,6 +252,8 @@ def failure_point(
         # "The desk fan or the ceiling fan?" - "the best fun": people answer with an option, so an answer
         # that says none of the options' words was misheard; one that says some chose badly
         return FailurePoint.RESOLUTION if _says_an_option(turn) else FailurePoint.ASR
+    if rephrase is not None and rephrase.outcome is Outcome.NO_DEVICE and _intent(rephrase) == _intent(turn):
+        rephrase = None  # it found no device either: its name is no better evidence than this one's (rule 5 judges)
     if rephrase is not None and rephrase.nlu is not None and rephrase.nlu.intent is not None:
         said, again = _said(turn), _said(rephrase)
         if _intent(turn) == _intent(rephrase) and _understood(turn, t):
