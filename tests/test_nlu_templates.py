@@ -8,6 +8,8 @@ VOCAB = [
     VocabularyEntry("Ceiling Light", "light", "Living Room"),
     VocabularyEntry("Floor Lamp", "light", "Living Room"),
     VocabularyEntry("Coffee Maker", "switch", "Kitchen"),
+    VocabularyEntry("Leak Sensor", "binary_sensor", "Basement", "moisture"),
+    VocabularyEntry("Smoke Alarm", "binary_sensor", "Kitchen", "smoke"),
 ]
 
 
@@ -25,6 +27,10 @@ def matcher() -> TemplateMatcher:
         ("turn the coffee maker off please", "HassTurnOff", {"name": "Coffee Maker", "domain": "switch"}),
         ("switch off the lights in the living room", "HassTurnOff", {"area": "living_room", "domain": "light"}),
         ("What time is it?", "HassGetCurrentTime", {}),
+        # a binary sensor's state in its device class's own words (edge.nlu.extra_sentences)
+        ("is the leak sensor wet", "HassGetState", {"name": "Leak Sensor", "state": "on", "domain": "binary_sensor"}),
+        ("is the smoke alarm clear in the kitchen", "HassGetState",
+         {"name": "Smoke Alarm", "state": "off", "area": "kitchen", "domain": "binary_sensor"}),
     ],
 )
 def test_templates_match(matcher, text, intent, slots):
@@ -32,6 +38,10 @@ def test_templates_match(matcher, text, intent, slots):
     assert r.intent == intent
     assert dict(r.slots) == slots
     assert r.confidence == 1.0 and r.source == "hassil"
+
+
+def test_a_state_word_of_another_device_class_does_not_match(matcher):
+    assert matcher.match("is the smoke alarm wet").intent is None  # wet is what a moisture sensor says
 
 
 def test_speaker_area_fills_a_bare_request(matcher):

@@ -1,7 +1,9 @@
 """Sentences Home Assistant's English templates lack, in their own format, added to them at load.
 
 Measured gaps: "set a 10 minute pasta timer", "how much time is left", "how long on
-the pasta timer", "unpause the timer", "what day is it". Each block reuses the
+the pasta timer", "unpause the timer", "what day is it"; and the state of a binary
+sensor of any device class ("is the basement leak sensor wet"), which the package's
+earlier templates asked and its current ones no longer do. Each block reuses the
 package's lists (``timer_minutes``, ``timer_name``, ...) and expansion rules.
 """
 
@@ -57,7 +59,53 @@ EXTRA_SENTENCES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-EXTRA_LISTS: dict[str, Any] = {"edge_one": {"values": [{"in": "an", "out": 1}, {"in": "a", "out": 1}, {"in": "one", "out": 1}]}}
+# What a binary sensor of each device class says, as Home Assistant's earlier English templates had it
+# ("is the basement leak sensor wet", "is the smoke detector triggered"); the package now keeps only the
+# open/closed and occupancy questions (``bs_open_states``, ``bs_occupancy_states``)
+_DETECTED = "(detected|triggered|on)"
+BINARY_SENSOR_STATES: dict[str, tuple[str, str]] = {
+    "battery": ("low", "(normal|charged)"),
+    "battery_charging": ("charging", "not charging"),
+    "carbon_monoxide": (_DETECTED, "clear"),
+    "cold": ("cold", "normal"),
+    "connectivity": ("connected", "disconnected"),
+    "gas": (_DETECTED, "clear"),
+    "heat": ("hot", "normal"),
+    "light": ("detected", "no light"),
+    "lock": ("unlocked", "locked"),
+    "moisture": ("wet", "dry"),
+    "motion": (_DETECTED, "clear"),
+    "plug": ("plugged in", "unplugged"),
+    "power": ("(powered [on]|power detected)", "(not powered|powered off)"),
+    "presence": ("(home|present)", "(away|not (home|present)|gone)"),
+    "problem": ("detected", "ok"),
+    "running": ("running", "not running"),
+    "safety": ("unsafe", "safe"),
+    "smoke": (_DETECTED, "clear"),
+    "sound": (_DETECTED, "clear"),
+    "tamper": ("(detected|tampered with)", "clear"),
+    "update": ("update available", "(up to date|up-to-date)"),
+    "vibration": ("(detected|vibrating)", "(clear|not vibrating)"),
+}
+
+EXTRA_SENTENCES["HassGetState"] = [
+    {
+        "sentences": [
+            f"<is> [<the>] {{name}} {{bs_{cls}_states:state}}",
+            f"<is> [<the>] {{name}} {{bs_{cls}_states:state}} [<in>] [<the>] {{area}}",
+        ],
+        "requires_context": {"domain": "binary_sensor", "device_class": cls},
+        "slots": {"domain": "binary_sensor"},
+        "response": "one_yesno",
+    }
+    for cls in BINARY_SENSOR_STATES
+]
+
+EXTRA_LISTS: dict[str, Any] = {
+    "edge_one": {"values": [{"in": "an", "out": 1}, {"in": "a", "out": 1}, {"in": "one", "out": 1}]},
+    **{f"bs_{cls}_states": {"values": [{"in": on, "out": "on"}, {"in": off, "out": "off"}]}
+       for cls, (on, off) in BINARY_SENSOR_STATES.items()},
+}
 
 
 def with_extra_sentences(data: dict[str, Any]) -> dict[str, Any]:
