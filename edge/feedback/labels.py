@@ -32,7 +32,7 @@ how the rephrase that followed differed. The rules, first match wins:
       "hallway"), or Whisper's n-best names a device its best hypothesis lost
       (``unsure_name``), or the name sounds like one of the home's and names
       no kind of device (``misheard_name``, rule 5), or no device was found
-      for a doubtful transcript (``asr_doubtful``) -> ASR (misheard); else, when the
+      for a doubtful transcript (``asr_logprob_doubt``) -> ASR (misheard); else, when the
       turn named a device (``names_a_device``) -> RESOLUTION (a name the
       resolver should have known, a more precise one: "lamp" -> "floor lamp",
       or the wrong device), and when it named none ("it's dark in here") -> NLU;
