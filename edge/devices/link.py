@@ -13,14 +13,12 @@ from __future__ import annotations
 import enum
 import logging
 import os
-import ssl
 import threading
 import time
 from types import TracebackType
 from typing import Any, Iterable, Mapping
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.config import MqttSettings
 from edge.devices.discovery import Discovered, Removed, match_topic, parse_discovery
@@ -32,6 +30,7 @@ from edge.devices.registry import Registry, StateReport
 from edge.devices.templates import template_supported
 from edge.devices.transport import no_delay
 from edge.errors import DeviceError
+from edge.mqtt_client import new_client
 
 log = logging.getLogger("edge.devices")
 
@@ -87,19 +86,11 @@ class DeviceLink:
         self._remove_listener = self._registry.add_listener(self._on_state_report)
 
     def _make_client(self, client_id: str) -> mqtt.Client:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
-        client.suppress_exceptions = True  # belt and braces: our callbacks catch everything themselves
-        client.reconnect_delay_set(min_delay=1, max_delay=max(1, int(round(self._settings.reconnect_max_s))))
-        if self._settings.username:
-            client.username_pw_set(self._settings.username, self._settings.password or None)
-        if self._settings.tls:
-            try:
-                client.tls_set(ca_certs=self._settings.ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                raise DeviceError(
-                    f"cannot set up TLS for the MQTT broker: {exc}",
-                    fix="set mqtt.ca_file to a readable CA bundle, or mqtt.tls = false",
-                ) from exc
+        s = self._settings
+        client = new_client(
+            client_id, reconnect_max_s=s.reconnect_max_s, username=s.username, password=s.password, tls=s.tls,
+            ca_file=s.ca_file, error=DeviceError,
+        )  # fmt: skip
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect

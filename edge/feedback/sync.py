@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import json
 import logging
-import ssl
 import threading
 import time
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -37,6 +35,7 @@ from edge.devices.transport import no_delay
 from edge.feedback.outbox import Outbox
 from edge.feedback.pseudonym import load_home_secret, pseudonymize
 from edge.learning.errors import FeedbackError
+from edge.mqtt_client import new_client
 
 __all__ = ["FeedbackSync", "load_home_secret", "pseudonymize"]
 
@@ -98,20 +97,11 @@ class FeedbackSync:
         self._acked = 0
         self._warned = False
         self._thread: threading.Thread | None = None
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-        client.suppress_exceptions = True
-        client.reconnect_delay_set(min_delay=1, max_delay=max(1, int(round(reconnect_max_s))))
+        client = new_client(
+            client_id, reconnect_max_s=reconnect_max_s, username=username, password=password, tls=tls, ca_file=ca_file,
+            mqtt5=True, purpose="the feedback sync", error=FeedbackError,
+        )  # fmt: skip
         client.max_inflight_messages_set(max_inflight)
-        if username:
-            client.username_pw_set(username, password or None)
-        if tls:
-            try:
-                client.tls_set(ca_certs=ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                raise FeedbackError(
-                    f"cannot set up TLS for the feedback sync: {exc}",
-                    fix="set mqtt.ca_file to a readable CA bundle, or mqtt.tls = false",
-                ) from exc
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect

@@ -19,14 +19,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-import ssl
 import threading
 import time
 from typing import Any, Callable
 
 import paho.mqtt.client as mqtt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -38,6 +36,7 @@ from edge.learning.hub_store import HubStore
 from edge.learning.markov import build_table
 from edge.learning.signing import sign_table
 from edge.learning.table import RewriteTable
+from edge.mqtt_client import new_client
 
 log = logging.getLogger("edge.learning")
 
@@ -138,16 +137,10 @@ class LearningHub:
         self.skipped = 0  # payloads refused since start
         self.received = 0  # events stored since start, duplicates included
         self.duplicates = 0  # events for a (speaker, turn_id) already stored (QoS 1 redelivery, or final labels)
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-        client.suppress_exceptions = True
-        client.reconnect_delay_set(min_delay=1, max_delay=max(1, int(round(reconnect_max_s))))
-        if username:
-            client.username_pw_set(username, password or None)
-        if tls:
-            try:
-                client.tls_set(ca_certs=ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                raise LearningError(f"cannot set up TLS for the hub: {exc}", fix="set mqtt.ca_file, or mqtt.tls = false") from exc
+        client = new_client(
+            client_id, reconnect_max_s=reconnect_max_s, username=username, password=password, tls=tls, ca_file=ca_file,
+            mqtt5=True, purpose="the hub", error=LearningError,
+        )  # fmt: skip
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import ssl
 import tempfile
 import threading
 from pathlib import Path
@@ -23,11 +22,11 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.learning.errors import LearningError, SignatureError, StaleTableError
 from edge.learning.signing import verify_table
 from edge.learning.table import RewriteTable
+from edge.mqtt_client import new_client
 
 log = logging.getLogger("edge.learning")
 
@@ -150,16 +149,10 @@ class RewriteTableSubscriber:
         """Own a client: connect in the background and (re)subscribe on every connect."""
         if self._client is not None:
             raise LearningError("the rewrite table subscriber already has a client", fix="call start() or attach() once")
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
-        client.suppress_exceptions = True
-        client.reconnect_delay_set(min_delay=1, max_delay=max(1, int(round(reconnect_max_s))))
-        if username:
-            client.username_pw_set(username, password or None)
-        if tls:
-            try:
-                client.tls_set(ca_certs=ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                raise LearningError(f"cannot set up TLS: {exc}", fix="set mqtt.ca_file, or mqtt.tls = false") from exc
+        client = new_client(
+            client_id, reconnect_max_s=reconnect_max_s, username=username, password=password, tls=tls, ca_file=ca_file,
+            purpose="the rewrite tables", error=LearningError,
+        )  # fmt: skip
         client.on_connect = self._on_connect
         self._owned = True
         self.attach(client)

@@ -11,16 +11,15 @@ no callback exception reaches the network thread.
 from __future__ import annotations
 
 import logging
-import ssl
 import threading
 from typing import Any, Callable
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.config import MqttSettings
 from edge.devices.transport import no_delay
 from edge.errors import BrokerError
+from edge.mqtt_client import new_client
 
 _LOG = logging.getLogger("edge.presence")
 
@@ -34,20 +33,11 @@ class SpeakerLink:
         self._connected = threading.Event()
         self._announced = threading.Event()  # connected, and the connect hooks have run
         self._started = False
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
-        client.suppress_exceptions = True
-        client.reconnect_delay_set(min_delay=1, max_delay=max(1, int(round(settings.reconnect_max_s))))
+        client = new_client(
+            client_id, reconnect_max_s=settings.reconnect_max_s, username=settings.username, password=settings.password,
+            tls=settings.tls, ca_file=settings.ca_file, error=BrokerError,
+        )  # fmt: skip
         client.will_set(availability_topic, "offline", qos=1, retain=True)
-        if settings.username:
-            client.username_pw_set(settings.username, settings.password or None)
-        if settings.tls:
-            try:
-                client.tls_set(ca_certs=settings.ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                raise BrokerError(
-                    f"cannot set up TLS for the MQTT broker: {exc}",
-                    fix="set mqtt.ca_file to a readable CA bundle, or mqtt.tls = false",
-                ) from exc
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
