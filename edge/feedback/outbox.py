@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from edge.durable import close_durable, open_durable
 from edge.feedback.events import FeedbackEvent
 from edge.learning.errors import FeedbackError
 
@@ -51,17 +52,8 @@ class Outbox:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # a committed event survives a power cut
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise FeedbackError(
-                f"cannot open the feedback outbox at {self.path}: {exc}",
-                fix="make the state dir writable, or check the disk",
-            ) from exc
+        self._db = open_durable(self.path, _SCHEMA, what="the feedback outbox", error=FeedbackError,
+                                fix="make the state dir writable, or check the disk")  # fmt: skip
         self._lock = threading.Lock()
 
     def put(self, event: FeedbackEvent) -> None:
@@ -138,12 +130,7 @@ class Outbox:
 
     def close(self) -> None:
         with self._lock:
-            try:
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass
-            finally:
-                self._db.close()
+            close_durable(self._db)
 
     def __enter__(self) -> Outbox:
         return self

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from edge.durable import close_durable, open_durable
 from edge.feedback.events import FeedbackEvent
 from edge.learning.errors import LearningError
 
@@ -41,14 +42,9 @@ class HubStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # an event acknowledged to the broker survives a power cut
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise LearningError(f"cannot open the hub store at {self.path}: {exc}", fix="check learning.hub_state_dir") from exc
+        # an event acknowledged to the broker survives a power cut
+        self._db = open_durable(self.path, _SCHEMA, what="the hub store", error=LearningError,
+                                fix="check learning.hub_state_dir")  # fmt: skip
         self._lock = threading.Lock()
 
     def upsert(self, event: FeedbackEvent) -> bool:
@@ -100,12 +96,7 @@ class HubStore:
 
     def close(self) -> None:
         with self._lock:
-            try:
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass
-            finally:
-                self._db.close()
+            close_durable(self._db)
 
     def __enter__(self) -> HubStore:
         return self

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from pathlib import Path
 
+from edge.durable import close_durable, open_durable
 from edge.errors import EdgeError
 
 
@@ -17,16 +17,10 @@ class SpeakerStateError(EdgeError):
 class SpeakerStateStore:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS speaker_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        except (OSError, sqlite3.Error) as exc:
-            raise SpeakerStateError(
-                f"cannot open the speaker state database {self.path}: {exc}", fix="set [speaker] state_db to a writable file"
-            ) from exc
+        self._db = open_durable(
+            self.path, "CREATE TABLE IF NOT EXISTS speaker_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+            what="the speaker state database", error=SpeakerStateError, fix="set [speaker] state_db to a writable file",
+        )  # fmt: skip
         self._lock = threading.Lock()
 
     def get(self, key: str, default: str = "") -> str:
@@ -40,4 +34,4 @@ class SpeakerStateStore:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            close_durable(self._db)

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from edge.durable import close_durable, open_durable
 from edge.learning.errors import LearningError
 from edge.learning.table import normalize_utterance
 
@@ -131,18 +132,8 @@ class PersonalStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        try:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
-            if self.path != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise LearningError(
-                f"cannot open the personal rewrite store at {self.path}: {exc}",
-                fix="make the state dir writable, or set [learning] personal_db",
-            ) from exc
+        self._db = open_durable(self.path, _SCHEMA, what="the personal rewrite store", error=LearningError,
+                                fix="make the state dir writable, or set [learning] personal_db")  # fmt: skip
         self._lock = threading.Lock()
         self._version = 0  # bumped on every change: the rewriter re-embeds when it moves
         self._preferences: dict[str, dict[str, str]] = {}  # speaker -> in effect (read once, kept on writes)
@@ -361,7 +352,7 @@ class PersonalStore:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            close_durable(self._db)
 
     def __enter__(self) -> PersonalStore:
         return self

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from pathlib import Path
 
+from edge.durable import close_durable, open_durable
 from edge.errors import EdgeError
 from edge.timers.manager import Timer
 
@@ -31,16 +31,8 @@ class TimerStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise TimerStoreError(
-                f"cannot open the timer database {self.path}: {exc}", fix="set [timers] db to a writable file"
-            ) from exc
+        self._db = open_durable(self.path, _SCHEMA, what="the timer database", error=TimerStoreError,
+                                fix="set [timers] db to a writable file")  # fmt: skip
         self._lock = threading.Lock()
 
     def load(self) -> list[Timer]:
@@ -63,4 +55,4 @@ class TimerStore:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            close_durable(self._db)

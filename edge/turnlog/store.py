@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
+from edge.durable import close_durable, open_durable
 from edge.errors import TurnLogError
 from edge.turn import Turn
 
@@ -38,17 +39,8 @@ CREATE INDEX IF NOT EXISTS turns_started_at ON turns(started_at);
 class TurnLog:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # a committed turn survives a power cut
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise TurnLogError(
-                f"cannot open the turn log at {self.path}: {exc}",
-                fix="set [log] db to a writable path, or check the disk",
-            ) from exc
+        self._db = open_durable(self.path, _SCHEMA, what="the turn log", error=TurnLogError,
+                                fix="set [log] db to a writable path, or check the disk")  # fmt: skip
         self._lock = threading.Lock()
 
     def append(self, turn: Turn) -> None:
@@ -87,10 +79,7 @@ class TurnLog:
 
     def close(self) -> None:
         with self._lock:
-            try:
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                self._db.close()
+            close_durable(self._db)
 
     def __enter__(self) -> TurnLog:
         return self
