@@ -30,6 +30,12 @@ COLORS = {
 }
 
 
+def normalize_words(text: str) -> list[str]:
+    """Lower-case words without punctuation; "that’s" and "that's" alike: how a user's answer is compared."""
+    text = re.sub(r"[^\w\s']", " ", text.casefold().replace("’", "'"))
+    return [w.strip("'") for w in text.split() if w.strip("'")]
+
+
 def singular(word: str) -> str:
     """A plural's singular, lightly: "lights" -> "light", "blinds" -> "blind"; "glass", "gas", "bus" stay."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word

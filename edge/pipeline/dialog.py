@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import difflib
 import enum
-import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from edge.nlu.normalize import singular
+from edge.nlu.normalize import normalize_words, singular
 from edge.turn import EntityRef, NluResult, Resolution
 
 
@@ -120,8 +119,8 @@ _STOP = {
 
 
 def normalize(text: str) -> str:
-    text = re.sub(r"[^\w\s']", " ", text.casefold())
-    return " ".join(text.split())
+    """The words said, lower case, single spaces, no punctuation: "Yes, please." -> "yes please"."""
+    return " ".join(normalize_words(text))
 
 
 def is_yes(text: str, phrases: Sequence[str]) -> bool:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -28,17 +27,13 @@ from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
+from edge.nlu.normalize import normalize_words
+
 _LOG = logging.getLogger("edge.pipeline")
 
 FILLER = frozenset(
     {"oh", "um", "uh", "hey", "alexa", "please", "okay", "ok", "just", "now", "so", "hmm", "and", "but", "i", "said"}
 )
-
-
-def normalize_words(text: str) -> list[str]:
-    """Lower-case words without punctuation; "that’s" and "that's" alike."""
-    text = re.sub(r"[^\w\s']", " ", text.casefold().replace("’", "'"))
-    return [w.strip("'") for w in text.split() if w.strip("'")]
 
 
 def _contains(words: list[str], phrase: list[str] | tuple[str, ...]) -> bool:
