@@ -222,6 +222,19 @@ def test_the_same_seed_gives_the_same_days():
     assert strip == [{k: v for k, v in d.to_dict().items() if k != "wall_s"} for d in b]
 
 
+@pytest.mark.integration
+def test_the_speaker_under_test_tells_the_simulated_time_not_the_machines():
+    """An answer's words set its length and echo, and so what the next request sounds like: "what time is it"
+    answered from the wall clock made two runs of one seed differ after a "movie time" heard as a time question."""
+    from edge.simulate import Simulation, SimulationSettings
+    from edge.simulate.runner import EPOCH
+
+    with Simulation(SimulationSettings(days=1, requests_per_day=1, seed=1)) as sim:
+        sim.speaker.clock.now = EPOCH + 19 * 3600 + 18 * 60 + 30  # 7:18 PM, simulated
+        turn = sim.speaker.text_turn("what time is it")
+    assert turn.response is not None and turn.response.text == "It's 7:18 PM."
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 def test_audio_requests_go_through_the_whole_loop_and_barge_in(tmp_path_factory):

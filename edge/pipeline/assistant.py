@@ -12,6 +12,7 @@ resolution, MQTT and TTS; paho-mqtt has its own network thread.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import queue
 import threading
@@ -77,11 +78,12 @@ def log_turn(turn: Turn) -> None:
 class Assistant:
     def __init__(
         self, settings: Settings, devices: object, *, turn_log: object | None = None, timers: TimerManager | None = None,
-        deterministic_tts: bool = False,
+        deterministic_tts: bool = False, now: Callable[[], dt.datetime] = dt.datetime.now,
     ) -> None:
         """timers: the TimerManager to use; None builds one on ``[timers] db``. ``deterministic_tts``: answers
         without Piper's sampling noise, so the same text always takes as long (the simulator's replies are timed
-        against the answer)."""
+        against the answer). ``now``: the clock "what time is it" reads (the simulator's is simulated time, so an
+        answer, its length and its echo do not depend on when the run happens)."""
         from edge.asr import Transcriber
         from edge.nlu.factory import build_interpreter
         from edge.skills import LocalSkills
@@ -115,7 +117,7 @@ class Assistant:
             area=settings.speaker.area,
             confirm_timeout_s=settings.mqtt.confirm_timeout_s,
             wake_model=self.wake.name,
-            skills=LocalSkills(self.timers, hour_24=settings.speaker.hour_24),
+            skills=LocalSkills(self.timers, hour_24=settings.speaker.hour_24, now=now),
             observer=self.events,
             dialog=settings.dialog,
         )

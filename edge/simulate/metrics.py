@@ -61,6 +61,8 @@ class TurnRecord:
     labelled: bool = False  # the speaker produced a feedback event for this turn
     asr_logprob: float | None = None  # Whisper's average log-probability of the transcript (audio turns)
     nlu_confidence: float | None = None  # the interpretation's calibrated confidence
+    answer: str | None = None  # what the speaker said back
+    command_s: float | None = None  # seconds of audio Whisper got for the command (audio turns)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

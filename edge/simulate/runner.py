@@ -271,6 +271,8 @@ class Simulation:
             counterfactual_correct=planned_correct(goal, plan) if turn.rewrite and plan is not None else None,
             asr_logprob=round(turn.asr.avg_logprob, 3) if turn.asr else None,
             nlu_confidence=round(turn.nlu.confidence, 3) if turn.nlu else None,
+            answer=turn.response.text if turn.response else None,
+            command_s=turn.asr.audio_s if turn.asr else None,
         )  # fmt: skip
         self.records.append(record)
         return record

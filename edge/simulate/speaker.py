@@ -18,6 +18,7 @@ rewrite can be scored against what would have happened without it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import time
 from pathlib import Path
@@ -81,6 +82,7 @@ class SpeakerUnderTest:
         from edge.pipeline.processor import TurnProcessor
         from edge.rewrite.personal import PersonalStore
         from edge.rewrite.rewriter import Rewriter, RewriteSettings
+        from edge.skills import LocalSkills
 
         self.config = config
         self.link = link
@@ -112,7 +114,8 @@ class SpeakerUnderTest:
 
             # The simulator runs the speaker's learning loop itself (on simulated time), not the Assistant.
             own = dataclasses.replace(config, learning=dataclasses.replace(s, on_device=False))
-            self.assistant: Any = Assistant(own, link, deterministic_tts=True)  # the same seed, the same turns
+            # the same seed, the same turns: no sampling noise in the answers, the time they tell is simulated
+            self.assistant: Any = Assistant(own, link, deterministic_tts=True, now=self.sim_now)
             matcher = self.assistant.matcher
         else:
             self.assistant = None
@@ -140,7 +143,7 @@ class SpeakerUnderTest:
             return TurnProcessor(
                 None, matcher, link, device_id=config.speaker.id, area=config.speaker.area,
                 confirm_timeout_s=m.confirm_timeout_s, wake_model=config.wake.model, dialog=config.dialog,
-                learning=learning_loop,
+                learning=learning_loop, skills=LocalSkills(None, hour_24=config.speaker.hour_24, now=self.sim_now),
             )  # fmt: skip
 
         self.shadow = processor(None)
@@ -154,6 +157,10 @@ class SpeakerUnderTest:
         self.last_table = None
         if not self.hub.wait_ready(10.0) or not self.sync.wait_connected(10.0):
             raise RuntimeError("the simulation's hub or feedback sync could not reach its broker")
+
+    def sim_now(self) -> dt.datetime:
+        """Simulated time, for the answers that tell the time (UTC: the same words on any machine)."""
+        return dt.datetime.fromtimestamp(self.clock.now, tz=dt.timezone.utc)
 
     # -- turns ------------------------------------------------------------------------
     def text_turn(self, text: str) -> Turn:
