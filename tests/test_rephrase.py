@@ -115,6 +115,24 @@ def test_a_chain_links_to_the_most_recent_failure():
     assert d.observe(mk_turn("turn on the study light", Outcome.DONE, 1010.0, turn_id="c")).earlier_id == "b"
 
 
+def test_a_request_that_worked_settles_what_went_wrong_before_it():
+    """A rephrase chain ends at the first request that worked (an absorbing state): someone's next request,
+    however alike, is not a retry of the failure it settled."""
+    d = RephraseDetector()
+    d.observe(mk_turn("turn on the blower", Outcome.NO_DEVICE, 1000.0, turn_id="a", missing="blower", interrupted=True))
+    assert d.observe(mk_turn("turn on the desk fan", Outcome.DONE, 1002.6, turn_id="b")).earlier_id == "a"
+    assert d.similar("turn on the blower", "turn on the kitchen light") == ("words", pytest.approx(2 / 3))
+    assert d.observe(mk_turn("turn on the kitchen light", Outcome.DONE, 1010.3, turn_id="c")) is None
+    # an answer that was plainly fine ("what time is it") settles it too; a "no" about it reopens it
+    d.observe(mk_turn("turn on the board slide", Outcome.NO_DEVICE, 1100.0, turn_id="d"))
+    d.observe(mk_turn("what time is it", Outcome.ANSWERED, 1104.0, turn_id="e", intent="HassGetCurrentTime"))
+    assert d.observe(mk_turn("turn on the porch light", Outcome.DONE, 1109.0, turn_id="f")) is None
+    d.observe(mk_turn("turn on the board slide", Outcome.NO_DEVICE, 1200.0, turn_id="g"))
+    d.observe(mk_turn("turn on the bored slide", Outcome.DONE, 1204.0, turn_id="h"))
+    assert d.mark_negative("h")
+    assert d.observe(mk_turn("turn on the porch light", Outcome.DONE, 1209.0, turn_id="i")).earlier_id == "h"
+
+
 def test_answers_and_feedback_are_not_requests():
     d = RephraseDetector()
     d.observe(mk_turn("turn on the stubby light", Outcome.NO_DEVICE, 1000.0))

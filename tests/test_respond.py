@@ -1,5 +1,3 @@
-import datetime as dt
-
 from edge.respond import respond
 from edge.turn import ActionResult, EntityRef, NluResult, Outcome, Resolution
 
@@ -35,10 +33,8 @@ def test_nothing_of_that_kind_in_the_room():
     assert respond(Outcome.NO_DEVICE, ON, res) == "There are no lights in the garage."
 
 
-def test_unreachable_and_time():
+def test_unreachable():
     assert "can't reach your devices" in respond(Outcome.UNREACHABLE, ON, KITCHEN)
-    t = NluResult("", "HassGetCurrentTime", 1.0, {})
-    assert respond(Outcome.ANSWERED, t, None, now=dt.datetime(2026, 11, 25, 15, 7)) == "It's 3:07 PM."
 
 
 def test_zigbee2mqtt_friendly_names_are_said_with_spaces():

@@ -74,8 +74,7 @@ def test_the_templates_know_every_timer_and_clock_request(matcher, text, intent,
     assert (nlu.intent, dict(nlu.slots), nlu.confidence) == (intent, slots, 1.0)
 
 
-def test_a_timer_conversation_through_the_processor(matcher):
-    """Text through the real processor: NLU, then the local skills, no device involved."""
+def _bare_processor(matcher, skills=None):
     from edge.pipeline.processor import TurnProcessor
 
     class NoDevices:
@@ -86,15 +85,32 @@ def test_a_timer_conversation_through_the_processor(matcher):
             def entities():
                 return []
 
-        def publish_command(self, *a, **k):  # pragma: no cover - timers never publish
-            raise AssertionError("a timer must not reach the devices")
+        def publish_command(self, *a, **k):  # pragma: no cover - the clock never publishes
+            raise AssertionError("the clock and timers must not reach the devices")
 
+    return TurnProcessor(
+        None, matcher, NoDevices(), device_id="t", area="", confirm_timeout_s=1.0, wake_model="alexa", skills=skills
+    )
+
+
+def test_a_processor_without_skills_given_tells_the_time_through_local_skills(matcher):
+    """One path answers the clock: a processor built bare gets LocalSkills on the machine's clock, not a second
+    answer elsewhere; given a clock, it says that clock's time."""
+    before = dt.datetime.now().replace(second=0, microsecond=0)
+    turn = _bare_processor(matcher).process_text("what time is it", act=True)
+    after = dt.datetime.now().replace(second=0, microsecond=0)
+    assert turn.outcome is Outcome.ANSWERED
+    assert turn.response.text in {say_time(before), say_time(after)}
+    fixed = LocalSkills(None, now=lambda: dt.datetime(2026, 11, 25, 15, 7))
+    turn = _bare_processor(matcher, fixed).process_text("what's the date", act=True)
+    assert (turn.outcome, turn.response.text) == (Outcome.ANSWERED, "It's Wednesday, November 25.")
+
+
+def test_a_timer_conversation_through_the_processor(matcher):
+    """Text through the real processor: NLU, then the local skills, no device involved."""
     clock = [1000.0]
     timers = TimerManager(None, lambda: clock[0])
-    processor = TurnProcessor(
-        None, matcher, NoDevices(), device_id="t", area="", confirm_timeout_s=1.0, wake_model="alexa",
-        skills=LocalSkills(timers),
-    )
+    processor = _bare_processor(matcher, LocalSkills(timers))
     turn = processor.process_text("set a 10 minute pasta timer", act=True)
     assert (turn.outcome, turn.response.text) == (Outcome.DONE, "Pasta timer set for 10 minutes.")
     clock[0] += 400

@@ -8,6 +8,15 @@ unconfirmed, unsupported, error, refused), was cut off by a barge-in
 recent such turn that is similar enough wins, so a chain a -> b -> c links
 c to b and b to a.
 
+A request that worked ends the chain, as an absorbing state ends a path in
+the hub's mining: a turn that went wrong *before* it is no longer open to a
+rephrase. "turn on the blower" (no device), "turn on the desk fan" (done),
+then someone's "turn on the kitchen light" 8 s later: the blower was
+settled by the desk fan, and the kitchen light is a request of its own,
+however alike its words. Undoing a wrong action ("turn off the kitchen
+light" after a wrong "turn on the kitchen light") is part of the repair and
+settles nothing.
+
 Public API (used by ``edge.learning.loop`` and the simulator)::
 
     detector = RephraseDetector(window_s=30.0, embed=None, clock=time.time)
@@ -46,7 +55,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from edge.feedback.similarity import meaning_similarity, opposite_directions, sound_similarity, word_similarity
+from edge.feedback.similarity import (
+    content_words, meaning_similarity, opposite_directions, sound_similarity, word_similarity,
+)
 from edge.turn import Outcome, Turn
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
@@ -163,6 +174,13 @@ class RephraseDetector:
             return "meaning", meaning
         return None
 
+    def _undoes(self, t: Turn, wrong: Turn) -> bool:
+        """``t`` took back what ``wrong`` (a turn that went wrong) did: "turn off the kitchen light" after a wrong
+        "turn on the kitchen light". Part of the repair, so it settles nothing."""
+        a, b = text_of(wrong), text_of(t)
+        return went_wrong(wrong, wrong.turn_id in self._negative) and opposite_directions(a, b) and (
+            content_words(a) == content_words(b))
+
     def _rejected(self, t: Turn) -> bool:
         """Cut off, "no", or not understood: the user was plainly not served."""
         interrupted = t.response is not None and t.response.interrupted
@@ -173,11 +191,16 @@ class RephraseDetector:
         if not is_request(turn):
             return None
         said = text_of(turn)
-        earlier = [
+        recent = [
             t for t in reversed(self._turns.values())
             if t.turn_id != turn.turn_id and 0 <= turn.started_at - t.started_at <= self.window_s
-            and went_wrong(t, t.turn_id in self._negative)
-        ]  # fmt: skip
+        ]  # fmt: skip  (most recent first)
+        earlier: list[Turn] = []
+        for i, t in enumerate(recent):
+            if went_wrong(t, t.turn_id in self._negative):
+                earlier.append(t)
+            elif not any(self._undoes(t, u) for u in recent[i + 1 :]):
+                break  # a request worked since: what went wrong before it is settled (rephrased, or let go)
         if not earlier:
             return None
         meanings: list[float | None] = [None] * len(earlier)

@@ -30,6 +30,7 @@ from edge.respond import respond
 from edge.respond.answers import answer_state
 from edge.rewrite import preferences as prefs
 from edge.rewrite.teach import is_forget
+from edge.skills import LocalSkills
 from edge.turn import (
     ActionResult,
     AsrResult,
@@ -47,7 +48,6 @@ from edge.vad import EndpointReason
 
 _LOG = logging.getLogger("edge.pipeline")
 
-LOCAL_INTENTS = {"HassGetCurrentTime", "HassGetCurrentDate"}
 RECENT_S = 300.0  # how long "it" keeps meaning the device of the last turn
 ANSWER_SLACK_S = 20.0  # a question stays open this long beyond the follow-up timeout (the question's own playback)
 
@@ -116,13 +116,13 @@ class TurnProcessor:
         confirm_timeout_s: float,
         wake_model: str,
         dialog: DialogSettings | None = None,
-        skills: Any | None = None,  # edge.skills.LocalSkills: timers, time, date
+        skills: LocalSkills | None = None,  # timers, time, date; None: the time and date from the machine's clock
         observer: LoopObserver | None = None,  # told after ASR and after NLU
         learning: Any | None = None,  # edge.learning.loop.LearningLoop: rewrites before NLU, teaching, feedback
     ) -> None:
         self._asr = transcriber
         self.learning = learning
-        self._skills = skills
+        self._skills = skills if skills is not None else LocalSkills(None)
         self._observer = observer or LoopObserver()
         self._nlu = matcher
         self._devices = devices
@@ -261,13 +261,11 @@ class TurnProcessor:
         self._observer.understood(turn)
         if step is not None and step.reply is not None:  # "when I say ...", "forget that", "no, that's wrong"
             return dataclasses.replace(turn, outcome=Outcome.ANSWERED, response=ResponseResult(text=step.reply))
-        if self._skills is not None and self._skills.handles(nlu.intent):
+        if self._skills.handles(nlu.intent):
             outcome, answer = self._skills.answer(nlu)
             return dataclasses.replace(turn, outcome=outcome, response=ResponseResult(text=answer))
         if nlu.intent is None:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.NOT_UNDERSTOOD))
-        if nlu.intent in LOCAL_INTENTS:
-            return self._finish(dataclasses.replace(turn, outcome=Outcome.ANSWERED))
         if nlu.intent not in DEVICE_INTENTS:
             return self._finish(dataclasses.replace(turn, outcome=Outcome.UNSUPPORTED))
         if act and not self._devices.connected:  # say so, rather than "no such device" from a stale registry
@@ -402,9 +400,7 @@ class TurnProcessor:
         """The words' interpretation; when it is no device request, "<device verb> <a device's name>"
         read from the words themselves (Whisper wrote the name by ear: "activate mode lighting")."""
         nlu = fill_levels(self._interpret_words(text, alternatives))
-        if nlu.intent in DEVICE_INTENTS or nlu.intent in LOCAL_INTENTS:
-            return nlu
-        if self._skills is not None and self._skills.handles(nlu.intent):
+        if nlu.intent in DEVICE_INTENTS or self._skills.handles(nlu.intent):
             return nlu
         recent = self._recent_devices()
         named = device_request(nlu.text or text, self._entities, recent, self.area)

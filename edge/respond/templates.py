@@ -1,11 +1,10 @@
-"""What the speaker says back. Pure: the clock is passed in."""
+"""What the speaker says back about a turn. Pure. (The time, the date and timers are answered by
+``edge.skills.LocalSkills``, with the clock it is given.)"""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Sequence
 
-from edge.respond.clock import say_date, say_time
 from edge.turn import ActionResult, EntityRef, NluResult, Outcome, Resolution
 
 _VERB = {"HassTurnOn": "Turned on", "HassTurnOff": "Turned off"}
@@ -59,9 +58,7 @@ def respond(
     nlu: NluResult | None = None,
     resolution: Resolution | None = None,
     actions: Sequence[ActionResult] = (),
-    now: dt.datetime | None = None,
 ) -> str:
-    now = now or dt.datetime.now()
     if outcome is Outcome.NO_SPEECH:
         return "Sorry, I didn't hear a command."
     if outcome is Outcome.NOT_UNDERSTOOD and nlu is not None and nlu.source == "model":
@@ -86,10 +83,6 @@ def respond(
     if outcome is Outcome.UNREACHABLE:
         return "I can't reach your devices right now. I'll keep trying."
     if outcome is Outcome.ANSWERED:
-        if nlu.intent == "HassGetCurrentTime":
-            return say_time(now)
-        if nlu.intent == "HassGetCurrentDate":
-            return say_date(now)
         return "Okay."
     entities = resolution.entities if resolution else ()
     if outcome is Outcome.REFUSED:
