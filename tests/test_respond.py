@@ -48,3 +48,23 @@ def test_states_are_shown_as_people_say_them():
 
     assert shown_state("on", "binary_sensor", "window") == "open" and shown_state("off", "binary_sensor", "door") == "closed"
     assert shown_state("on", "light") == "on" and shown_state(None, "scene") == "-"
+
+
+def test_every_binary_sensor_class_people_may_ask_about_is_answered_in_words():
+    """The matcher asks "is the co detector clear" for each class in BINARY_SENSOR_STATES; the answer says the
+    class's words, not "on"/"off"."""
+    from types import SimpleNamespace
+
+    from edge.nlu.extra_sentences import BINARY_SENSOR_STATES
+    from edge.respond.answers import _BINARY_WORDS, answer_state
+
+    assert set(BINARY_SENSOR_STATES) <= set(_BINARY_WORDS)
+    state = SimpleNamespace(value="off", current_temperature=None, target_temperature=None, unit="")
+    asked_clear = {"state": "off", "name": "co detector"}
+    said = answer_state("HassGetState", asked_clear, "CO detector", "binary_sensor", state, "carbon_monoxide")
+    assert said == "Yes, the co detector is clear."
+    state.value = "on"
+    said = answer_state("HassGetState", asked_clear, "CO detector", "binary_sensor", state, "carbon_monoxide")
+    assert said == "No, the co detector is detecting carbon monoxide."
+    assert answer_state("HassGetState", {}, "Router firmware", "binary_sensor", state, "update") == (
+        "The router firmware is out of date.")

@@ -25,12 +25,20 @@ def _reading(state: StateLike) -> str:
     return f"{state.value} {'percent' if unit == '%' else unit}".strip()
 
 
-# how a binary sensor's on/off reads for its device class (Home Assistant's own wording)
+# how a binary sensor's on/off reads for its device class, after "the X is" (Home Assistant's own state names,
+# said as a sentence: "detected" becomes "detecting smoke"); every class the matcher lets people ask about
+# (edge.nlu.extra_sentences.BINARY_SENSOR_STATES) is here, so a yes/no answer never falls back to "on"
 _BINARY_WORDS: dict[str, tuple[str, str]] = {
     "door": ("open", "closed"), "window": ("open", "closed"), "garage_door": ("open", "closed"),
     "opening": ("open", "closed"), "lock": ("unlocked", "locked"), "moisture": ("wet", "dry"),
     "motion": ("detecting motion", "clear"), "occupancy": ("occupied", "clear"), "presence": ("home", "away"),
     "smoke": ("detecting smoke", "clear"), "battery": ("low", "normal"), "connectivity": ("connected", "disconnected"),
+    "battery_charging": ("charging", "not charging"), "carbon_monoxide": ("detecting carbon monoxide", "clear"),
+    "cold": ("cold", "normal"), "gas": ("detecting gas", "clear"), "heat": ("hot", "normal"),
+    "light": ("detecting light", "dark"), "moving": ("moving", "not moving"), "plug": ("plugged in", "unplugged"),
+    "power": ("powered", "not powered"), "problem": ("reporting a problem", "OK"), "running": ("running", "not running"),
+    "safety": ("unsafe", "safe"), "sound": ("detecting sound", "clear"), "tamper": ("reporting tampering", "clear"),
+    "update": ("out of date", "up to date"), "vibration": ("detecting vibration", "clear"),
 }  # fmt: skip
 
 
