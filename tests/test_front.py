@@ -163,3 +163,31 @@ def test_release_does_not_end_a_capture_a_barge_in_started():
     assert front.state is ListenState.LISTENING
     front.release()
     assert front.state is ListenState.LISTENING
+
+
+def test_an_answer_that_clips_the_microphone_is_reported_once_to_the_maker(caplog):
+    """While the echo clips the microphone barge-in is deaf: the log says so, with the fix, and does not repeat."""
+    front = AudioFront(ScriptedWake(set()), ScriptedVad(set()), VadSettings(), preroll_s=0.2)
+    loud, quiet = np.full(FRAME, 32767, np.int16), np.full(FRAME, 1000, np.int16)
+    with caplog.at_level("WARNING", logger="edge.pipeline"):
+        front.state = ListenState.SPEAKING
+        front.play_reference(np.zeros(FRAME * 3, np.int16))
+        for mic in (quiet, loud, loud):  # the first answer: 2 of its 3 frames clipped
+            front.feed(mic)
+        front.feed(quiet)  # the answer is over
+        assert [r.getMessage() for r in caplog.records] == [
+            "the answer's own sound clipped the microphone in 2 of its 3 frames: barge-in cannot hear the user while "
+            "it does; turn the speaker's volume or the microphone's capture gain down (alsamixer)"
+        ]
+        front.play_reference(np.zeros(FRAME * 2, np.int16))
+        for mic in (loud, loud, quiet):  # a second clipped answer soon after: not said again
+            front.feed(mic)
+        assert len(caplog.records) == 1
+    quiet_front = AudioFront(ScriptedWake(set()), ScriptedVad(set()), VadSettings(), preroll_s=0.2)
+    quiet_front.state = ListenState.SPEAKING
+    quiet_front.play_reference(np.zeros(FRAME * 2, np.int16))
+    with caplog.at_level("WARNING", logger="edge.pipeline"):
+        caplog.clear()
+        for _ in range(3):
+            quiet_front.feed(quiet)
+        assert caplog.records == []

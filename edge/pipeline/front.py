@@ -38,6 +38,7 @@ KEEP_AFTER_SPEECH = 2
 CLIP_LEVEL = 32000
 CLIP_SAMPLES = 16  # samples at the clip level in one frame that make it clipped (a peak or two are not)
 CLIP_HOLD_FRAMES = 6  # 0.48 s: the wake word's recent window
+CLIP_WARN_EVERY_S = 600.0  # the maker's log says so once, then at most every ten minutes
 
 
 class ListenState(str, enum.Enum):
@@ -138,6 +139,8 @@ class AudioFront:
         self._detection: Detection | None = None
         self._barge_in = False
         self._clip_hold = 0  # frames left during which the microphone clipped too recently to trust a barge-in
+        self._played = self._clipped = 0  # microphone frames heard over the answer playing, and how many clipped
+        self._clip_warned_at: float | None = None
         self.word_check = word_check
         self._segmenter = SpeechSegmenter(vad_settings.threshold, frame_s=FRAME_S, silence_s=word_silence_s, max_s=word_max_s)
         self._epoch = 0  # counts the answers played: a stop word heard over an earlier one is too late
@@ -171,10 +174,16 @@ class AudioFront:
         with self._lock:
             self._frames_fed += 1
             reference = self._next_reference()
-            if reference is not None and int(np.count_nonzero(np.abs(frame.astype(np.int32)) >= CLIP_LEVEL)) >= CLIP_SAMPLES:
+            clipped = reference is not None and int(np.count_nonzero(np.abs(frame.astype(np.int32)) >= CLIP_LEVEL)) >= CLIP_SAMPLES
+            if clipped:
                 self._clip_hold = CLIP_HOLD_FRAMES  # the echo clipped the microphone: cancelling it leaves garbage
             elif self._clip_hold:
                 self._clip_hold -= 1
+            if reference is not None:
+                self._played += 1
+                self._clipped += clipped
+            elif self._played:
+                self._answer_heard()
             if self._echo is not None and reference is not None:
                 frame = self._echo.process(frame, reference)
             detections = self._wake.process(frame)
@@ -228,6 +237,21 @@ class AudioFront:
             if self.on_barge_in is not None:
                 self.on_barge_in(found)
             return True
+
+    def _answer_heard(self) -> None:
+        """The answer has played (or was cut off): tell the maker when its echo clipped the microphone, since
+        barge-in is deaf while it does (``benchmarks/barge_in.py``: 1 in 20 "Alexa, stop" heard with 2-4 % of the
+        echo's samples clipped, against 20 in 20 without)."""
+        played, clipped = self._played, self._clipped
+        self._played = self._clipped = 0
+        now = time.monotonic()
+        if not clipped or (self._clip_warned_at is not None and now - self._clip_warned_at < CLIP_WARN_EVERY_S):
+            return
+        self._clip_warned_at = now
+        _LOG.warning(
+            "the answer's own sound clipped the microphone in %d of its %d frames: barge-in cannot hear the user "
+            "while it does; turn the speaker's volume or the microphone's capture gain down (alsamixer)", clipped, played,
+        )
 
     def _barges_in(self, detection: Detection) -> bool:
         if self._clip_hold:
