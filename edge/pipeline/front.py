@@ -174,7 +174,8 @@ class AudioFront:
         with self._lock:
             self._frames_fed += 1
             reference = self._next_reference()
-            clipped = reference is not None and int(np.count_nonzero(np.abs(frame.astype(np.int32)) >= CLIP_LEVEL)) >= CLIP_SAMPLES
+            loud = int(np.count_nonzero(np.abs(frame.astype(np.int32)) >= CLIP_LEVEL)) if reference is not None else 0
+            clipped = loud >= CLIP_SAMPLES
             if clipped:
                 self._clip_hold = CLIP_HOLD_FRAMES  # the echo clipped the microphone: cancelling it leaves garbage
             elif self._clip_hold:
