@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -74,7 +75,7 @@ def vocabulary() -> list[VocabularyEntry]:
     entries = []
     for i, (domain, names) in enumerate(sorted(NAMES.items())):
         for j, name in enumerate(names):
-            dom = "binary_sensor" if domain == "sensor" else domain
+            dom = domain.split("/")[0]  # "binary_sensor/open" -> binary_sensor
             entries.append(VocabularyEntry(name.title(), dom, AREAS[(i + j) % len(AREAS)].title()))
     for k, area in enumerate(AREAS):
         entries.append(VocabularyEntry(f"{area.title()} Light", "light", area.title()))
@@ -147,6 +148,29 @@ def answer(name: str, exact: NluResult, wildcard: bool, partial: NluResult, m: N
     return h if name == "hassil" else m
 
 
+_LEVEL = re.compile(r"\b(to|at)\s+(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+                    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|max|maximum|min|minimum|full|half)\b")
+_MEDIA = ((r"\b(next|skip)\b", "HassMediaNext"), (r"\b(previous|rewind|back)\b", "HassMediaPrevious"),
+          (r"\b(resume|continue|unpause)\b", "HassMediaUnpause"), (r"\b(pause|stop)\b", "HassMediaPause"))
+
+
+def also_right(ex: Example) -> set[str]:
+    """Home Assistant's finer intent for what a HWU64/SLURP label lumps together, by the label's own rule (the rules
+    of "mapping v2" in models/nlu/README.md, written before this scoring): a volume change to a level is
+    HassSetVolume, a play_* request to skip, go back, resume or pause is that media intent, cleaning a named room
+    is HassVacuumCleanArea. The strict accuracy ignores these; the ``finer`` row counts them right too."""
+    if ex.source == "gen":
+        return set()
+    text = ex.text.casefold()
+    if ex.intent == "HassSetVolumeRelative" and _LEVEL.search(text):
+        return {"HassSetVolume"}
+    if ex.intent == "HassMediaSearchAndPlay":
+        return {intent for pattern, intent in _MEDIA if re.search(pattern, text)}
+    if ex.intent == "HassVacuumStart" and any(slot == "area" for *_, slot in ex.spans):
+        return {"HassVacuumCleanArea"}
+    return set()
+
+
 def ece(confidences: list[float], correct: list[bool], bins: int = 10) -> float:
     """Expected calibration error: the mean |accuracy - confidence| over equal-width bins, weighted by size."""
     total, n = 0.0, len(confidences)
@@ -184,6 +208,15 @@ def evaluate(name: str, examples: list[Example], results: dict[str, list[NluResu
         cal = ece([r.confidence for r in res], [r.intent == g for r, g in zip(res, gold)])
         rows.append(f"{name:9} {system:13} {len(ind):6} {100 * acc:8.1f} {100 * frej:9.1f} {len(ood):6} "
                     f"{100 * orej:8.1f} {100 * f1:8.1f} {100 * cal:6.1f}")
+    finer = {i: also_right(examples[i]) for i in ind}
+    if any(finer.values()):
+        def finer_acc(system: str) -> float:
+            res = results[system]
+            return 100 * sum(res[i].intent == examples[i].intent or res[i].intent in finer[i] for i in ind) / len(ind)
+
+        accs = ", ".join(f"{s} {finer_acc(s):.1f}" for s in SYSTEMS)
+        rows.append(f"{name:9} finer: Home Assistant's own intent for a lumped label also right "
+                    f"({sum(map(bool, finer.values()))} sentences can be): acc % {accs}")
     home = [i for i in ind if examples[i].intent in DEVICE_GOLD]
     if home and name.removesuffix("-dev") != "gen":
         accs = ", ".join(f"{s} {100 * sum(results[s][i].intent == examples[i].intent for i in home) / len(home):.1f}"

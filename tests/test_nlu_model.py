@@ -349,3 +349,36 @@ def test_runtime_does_not_import_torch():
     code = ("import edge, sys; import edge.nlu.model, edge.nlu.normalize; "
             "sys.exit(1 if 'torch' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_calibration_moves_towards_accepting_only_as_far_as_dev_rejection_allows():
+    from models.nlu.train import calibrate
+
+    rng = np.random.default_rng(0)
+    ood = 2
+    # 200 out-of-domain sentences the model is sure of, and 200 in-domain ones: most clear, 20 where the
+    # out-of-domain logit is just above the right intent's
+    ood_logits = np.tile([0.0, 0.0, 6.0], (200, 1)) + rng.normal(0, 0.3, (200, 3))
+    clear = np.tile([6.0, 0.0, 0.0], (180, 1)) + rng.normal(0, 0.3, (180, 3))
+    close = np.tile([2.0, 0.0, 2.6], (20, 1)) + rng.normal(0, 0.1, (20, 3))
+    logits = np.concatenate([ood_logits, clear, close])
+    labels = np.array([ood] * 200 + [0] * 200)
+    temp, bias, thr = calibrate(logits, labels, ood)
+    assert bias > 0  # the close ones are accepted...
+    z = logits / temp
+    z[:, ood] -= bias
+    assert (z[:200].argmax(1) == ood).mean() >= 0.995  # ...and the out-of-domain ones are still rejected
+    assert (z[200:].argmax(1) == 0).all()
+    # where every bias would cost dev rejection, there is none
+    sure = np.concatenate([np.tile([0.0, 0.0, 0.4], (200, 1)) + rng.normal(0, 0.3, (200, 3)), clear])
+    assert calibrate(sure, np.array([ood] * 200 + [0] * 180), ood)[1] == 0.0
+
+
+def test_decode_bio_takes_whole_words():
+    text = "turn on the flux capacitor"
+    offsets = [(0, 0), (0, 4), (5, 7), (8, 11), (12, 16), (17, 20), (20, 22), (22, 26), (0, 0)]
+    tags = ["O", "O", "O", "O", "O", "I-name", "O", "O", "O"]  # the head tagged "cap" of "capacitor" only
+    assert [(s.slot, s.text) for s in decode_bio(tags, offsets, text)] == [("name", "capacitor")]
+    tags = ["O", "O", "O", "O", "B-name", "B-name", "O", "B-name", "O"]  # pieces of one word join
+    assert [(s.slot, s.text, s.start) for s in decode_bio(tags, offsets, text)] == [
+        ("name", "flux", 12), ("name", "capacitor", 17)]

@@ -56,8 +56,28 @@ class Prediction:
 def decode_bio(tags: Sequence[str], offsets: Sequence[tuple[int, int]], text: str) -> tuple[Span, ...]:
     """BIO tags per token -> character spans. An ``I-x`` that does not continue an ``x`` starts one.
 
-    Special tokens have empty offsets ``(0, 0)`` and close any open span.
+    Special tokens have empty offsets ``(0, 0)`` and close any open span. A span covers whole words: one the
+    head tagged on part of a word ("cap" of "capacitor", the word pieces after it left out) takes the word.
     """
+    out: list[Span] = []
+    for span in (_whole_words(s, text) for s in _bio_spans(tags, offsets, text)):
+        if out and out[-1].slot == span.slot and span.start < out[-1].end:  # two pieces of one word
+            start, end = out.pop().start, span.end
+            span = Span(start, end, span.slot, text[start:end])
+        out.append(span)
+    return tuple(out)
+
+
+def _whole_words(span: Span, text: str) -> Span:
+    start, end = span.start, span.end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "'"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "'"):
+        end += 1
+    return span if (start, end) == (span.start, span.end) else Span(start, end, span.slot, text[start:end])
+
+
+def _bio_spans(tags: Sequence[str], offsets: Sequence[tuple[int, int]], text: str) -> list[Span]:
     spans: list[Span] = []
     cur: list[Any] | None = None  # [slot, start, end]
     for tag, (s, e) in zip(tags, offsets):
@@ -75,7 +95,7 @@ def decode_bio(tags: Sequence[str], offsets: Sequence[tuple[int, int]], text: st
             cur = [slot, s, e]
     if cur:
         spans.append(Span(cur[1], cur[2], cur[0], text[cur[1]:cur[2]]))
-    return tuple(spans)
+    return spans
 
 
 def spans_to_slots(spans: Sequence[Span], text: str) -> dict[str, Any]:
@@ -127,6 +147,8 @@ class ModelInterpreter:
         self.bio: list[str] = meta["bio"]
         self.max_len: int = int(meta["max_len"])
         self.temperature: float = float(meta["temperature"])
+        # subtracted from the out-of-domain logit (after temperature): chosen on the dev split, see calibrate()
+        self.ood_bias: float = float(meta.get("ood_bias", 0.0))
         self.threshold: float = float(meta["threshold"] if threshold is None else threshold)
         self._tok.no_padding()
         self._tok.enable_truncation(self.max_len)
@@ -155,6 +177,7 @@ class ModelInterpreter:
             return Prediction(text=clean, probs=probs, spans=())
         encs, logits, slot_logits, _ = self._run([clean])
         z = logits[0] / self.temperature
+        z[self._ood] -= self.ood_bias
         p = np.exp(z - z.max())
         p /= p.sum()
         tags = [self.bio[i] for i in slot_logits[0].argmax(-1)]

@@ -3,12 +3,16 @@
 Three sources, each split in a declared, deterministic way:
 
 * ``gen``: sentences sampled at random from the English ``home-assistant-intents``
-  templates with hassil's parsed expressions, slot lists filled with varied
-  names, areas, numbers, colours and durations; the character span of every
-  slot is kept for BIO labels. Fold ``eval`` = the templates whose hash falls in
-  one bucket of six (for intents with at least 8 templates; smaller intents
-  would lose their only verb) with device names and areas that never appear in
-  training, minus any sentence also generated for training.
+  templates (with the sentences ``edge.nlu.extra_sentences`` adds to them, as the
+  matcher has them) through hassil's parsed expressions, slot lists filled with
+  varied names (drawn by the template's domain: people for "where is {name}",
+  doors and windows for "is {name} open"), areas, numbers, colours and durations;
+  the character span of every slot is kept for BIO labels. An intent's templates
+  are drawn by the kind of answer they get, each kind with weight sqrt(its
+  templates). Fold ``eval`` = the templates whose hash falls in one bucket of six
+  (for intents with at least 8 templates, and kinds of answer with at least 6;
+  smaller ones would lose their only form) with device names and areas that
+  never appear in training, minus any sentence also generated for training.
 * ``hwu64``: HWU64 utterances mapped to Home Assistant intents where they
   overlap (``iot_*``, ``weather_query``, ``datetime_query``, ``audio_volume_*``,
   ``play_*``), the rest (qa, calendar, email, news, ...) as out-of-domain.
@@ -67,7 +71,46 @@ NAMES: dict[str, list[str]] = {
     "lawn_mower": ["mower", "lawn mower", "automower", "robomow"],
     "todo": ["shopping list", "groceries", "todo list", "chores", "packing list"],
     "sensor": ["temperature sensor", "outdoor temperature", "humidity", "battery level", "power usage",
-               "water leak sensor", "air quality", "motion sensor", "front door sensor", "washing machine", "dryer"],
+               "air quality", "washing machine", "dryer", "living room humidity", "phone battery",
+               "power consumption", "energy usage", "solar production", "co2 level", "fridge temperature",
+               "freezer temperature", "pool temperature", "wind speed", "rainfall", "uv index", "illuminance",
+               "car battery", "printer ink", "soil moisture", "water usage", "gas meter", "electricity price",
+               "download speed", "dishwasher", "indoor temperature", "bedroom temperature", "air pressure",
+               "noise level", "grid power", "ev charger", "heat pump power", "radon level", "pm2.5"],
+    # binary sensors by what their question asks ("is the back door open", "is the hallway occupied")
+    "binary_sensor": ["water leak sensor", "motion sensor", "front door sensor", "smoke detector", "window sensor",
+                      "garage door sensor", "doorbell", "presence sensor", "leak detector", "co detector",
+                      "flood sensor", "vibration sensor", "mailbox", "washer", "phone charger", "router"],
+    "binary_sensor/open": ["front door", "back door", "patio door", "kitchen window", "bedroom window",
+                           "garage side door", "fridge door", "mailbox", "basement window", "skylight sensor",
+                           "side gate", "bathroom window", "freezer door", "cellar door", "balcony door"],
+    "binary_sensor/occupancy": ["hallway motion", "office presence", "motion sensor", "living room occupancy",
+                                "kitchen motion sensor", "bathroom occupancy", "stairs motion", "porch motion",
+                                "garage presence", "bedroom presence sensor", "desk occupancy", "driveway motion"],
+    # the binary-sensor questions of edge.nlu.extra_sentences, by device class (the rest draw "binary_sensor")
+    "binary_sensor/moisture": ["water leak sensor", "leak detector", "flood sensor", "basement leak sensor",
+                               "dishwasher leak sensor", "sump sensor"],
+    "binary_sensor/smoke": ["smoke detector", "smoke alarm", "kitchen smoke detector", "hallway smoke alarm"],
+    "binary_sensor/carbon_monoxide": ["co detector", "carbon monoxide detector", "co alarm"],
+    "binary_sensor/gas": ["gas detector", "gas sensor", "boiler gas sensor"],
+    "binary_sensor/battery": ["phone battery", "door lock battery", "remote battery", "sensor battery"],
+    "binary_sensor/connectivity": ["router", "internet", "printer", "nas", "doorbell camera"],
+    "binary_sensor/plug": ["phone charger", "car charger", "laptop plug", "ev plug"],
+    "binary_sensor/presence": ["sarah's phone", "john's phone", "car presence", "family"],
+    "binary_sensor/running": ["washer", "dryer", "dishwasher", "pool pump"],
+    "binary_sensor/problem": ["boiler", "water softener", "solar inverter", "heat pump"],
+    "binary_sensor/update": ["firmware", "home assistant", "router firmware"],
+    "binary_sensor/motion": ["motion sensor", "hallway motion", "driveway motion", "porch motion sensor"],
+    "person": ["sarah", "john", "emma", "tom", "mom", "dad", "alex", "maria", "james", "olivia", "liam", "sophie",
+               "david", "anna", "michael", "grace", "noah", "lucy", "ben", "chloe", "daniel", "mia", "paul",
+               "nina", "george", "ella", "max", "zoe", "grandma", "grandpa", "my wife", "my husband"],
+    "valve": ["water valve", "main water valve", "sprinkler valve", "gas valve", "irrigation valve", "garden tap",
+              "radiator valve", "hose valve"],
+    "scene": ["movie night", "romantic", "bedtime", "good morning", "dinner time", "party mode", "relax",
+              "reading mode", "cozy evening", "focus", "wake up", "all off"],
+    "script": ["goodnight routine", "morning routine", "leaving home", "arriving home", "feed the cat",
+               "vacation mode", "guest mode", "bath time"],
+    "button": ["doorbell", "restart router", "garage opener", "identify", "reboot server"],
     "weather": ["forecast", "weather station", "home weather"],
 }
 AREAS = ["kitchen", "living room", "bedroom", "bathroom", "office", "garage", "hallway", "dining room", "basement",
@@ -148,8 +191,11 @@ class TemplateSampler:
         from hassil.numbers import get_rbnf_engine
         from home_assistant_intents import get_intents
 
-        self.intents = Intents.from_dict(get_intents("en"))
-        self.skip_words = get_intents("en")["skip_words"]
+        from edge.nlu.extra_sentences import with_extra_sentences
+
+        data = get_intents("en")
+        self.intents = Intents.from_dict(with_extra_sentences(data))  # the templates the matcher uses, extras too
+        self.skip_words = data["skip_words"]
         self.rng = rng
         self.engine = get_rbnf_engine("en")
 
@@ -163,7 +209,7 @@ class TemplateSampler:
         from hassil.errors import MissingListError
 
         rules = {**self.intents.expansion_rules, **(data.expansion_rules or {})}
-        domains = _domains(data)
+        domains = _domains(data, sentence.text)
         b = _Builder()
         try:
             self._walk(sentence.expression, rules, b, domains, fold, depth=0)
@@ -171,8 +217,11 @@ class TemplateSampler:
             return None
         text = b.text.strip()
         spans = _extend_durations(text, [s for s in b.spans if s[1] <= len(text)])
+        if _DOUBLED.search(text) or any(n == "state" and _DETERMINER_END.search(text, 0, s) for s, _, n in spans):
+            return None  # "is our my safe sensor", "which fans are my on": optional words nobody says together
         if self.rng.random() < 0.08:  # Home Assistant's skip words ("please", "can you", ...)
-            word = self.rng.choice(self.skip_words)
+            # on a question only "please": not "i want is the door open", "would you are the lights on"
+            word = "please" if _QUESTION.match(text) else self.rng.choice(self.skip_words)
             if word in ("for me", "please") and self.rng.random() < 0.5:
                 text = f"{text} {word}"
             else:
@@ -205,7 +254,7 @@ class TemplateSampler:
         elif isinstance(e, ListReference):
             slot = SLOT_MAP.get(e.slot_name)
             if e.list_name == "name":
-                pool = [n for d in (domains or list(NAMES)) for n in NAMES.get(d, [])] or NAMES["light"]
+                pool = [n for d in (domains or _ANY_DOMAIN) for n in NAMES.get(d, [])] or NAMES["light"]
                 value = self.rng.choice(_split_pool(pool, fold))
             elif e.list_name == "area":
                 value = self.rng.choice(_split_pool(AREAS, fold))
@@ -248,7 +297,21 @@ class TemplateSampler:
         return str(n)
 
 
-def _domains(data: Any) -> list[str]:
+# Home Assistant's templates match loosely (``<is>`` is ``(is|are) [(there|the|my|our)]`` and a name takes
+# ``[<the>]`` again), so a random walk can write two determiners in a row or one before a state: left out
+_DETERMINERS = r"(?:the|my|our|your|a|an)"
+_DOUBLED = re.compile(rf"\b{_DETERMINERS}\s+{_DETERMINERS}\b")
+_DETERMINER_END = re.compile(rf"\b{_DETERMINERS}\s*$")
+_QUESTION = re.compile(r"(is|are|what|what's|which|how|who|where|when|do|does|tell)\b")
+
+# a template that names no domain ("turn on {name}") draws its name from the devices people switch and ask about
+_ANY_DOMAIN = ("light", "switch", "fan", "cover", "media_player", "climate", "lock", "vacuum", "lawn_mower", "todo",
+               "sensor", "weather")
+
+
+def _domains(data: Any, template: str = "") -> list[str]:
+    """The ``NAMES`` pools a template's ``{name}`` is drawn from: its domains, with a binary sensor's by the state
+    its question asks (``bs_open_states``: doors and windows; ``bs_occupancy_states``: motion and presence)."""
     out: list[str] = []
     for ctx in (data.requires_context or {}, data.slots or {}):
         d = ctx.get("domain")
@@ -256,7 +319,13 @@ def _domains(data: Any) -> list[str]:
             out.append(d)
         elif isinstance(d, list):
             out.extend(x for x in d if isinstance(x, str))
-    return [("sensor" if d in ("binary_sensor", "sensor") else d) for d in out]
+    if "binary_sensor" in out:
+        cls = (data.requires_context or {}).get("device_class")
+        kind = "binary_sensor/open" if "bs_open_states" in template else (
+            "binary_sensor/occupancy" if "bs_occupancy_states" in template else
+            f"binary_sensor/{cls}" if isinstance(cls, str) and f"binary_sensor/{cls}" in NAMES else "binary_sensor")
+        out = [kind if d == "binary_sensor" else d for d in out]
+    return list(dict.fromkeys(out))
 
 
 _UNIT = re.compile(r"[ -](?:an? )?(?:hours?|minutes?|mins?|seconds?|secs?)\b")
@@ -284,18 +353,25 @@ def generate(seed: int = 13, per_template: int = 8, max_per_intent: int = 900,
         by_intent.setdefault(name, []).append((data, sentence))
     out: list[Example] = []
     for name, items in by_intent.items():
-        held = [len(items) >= 8 and _bucket(it[1].text, 6) == 0 for it in items]
+        # a template is held out only where its kind of answer keeps others: GetState's two "what is the
+        # {name}" templates are the only ones that ask a sensor's value, so neither goes to eval
+        size = {}
+        for group in _response_groups(items):
+            size.update({id(it[1]): len(group) for it in group})
+        held = [len(items) >= 8 and size[id(it[1])] >= 6 and _bucket(it[1].text, 6) == 0 for it in items]
         eval_items = [it for it, h in zip(items, held) if h]
         train_items = [it for it, h in zip(items, held) if not h] if eval_items else items
         for fold, pool in (("train", train_items), ("eval", eval_items or items)):
             want = min(max_per_intent, max(min_per_intent, per_template * len(pool)))
             if fold == "eval":
                 want = max(30, want // 5)
+            groups = _response_groups(pool)
+            weights = [len(g) ** 0.5 for g in groups]
             seen: set[str] = set()
             for _ in range(want * 4):
                 if len(seen) >= want:
                     break
-                data, sentence = rng.choice(pool)
+                data, sentence = rng.choice(rng.choices(groups, weights)[0])
                 ex = sampler.sample(data, sentence, fold)
                 if ex is None or ex.text in seen or not ex.text:
                     continue
@@ -304,6 +380,16 @@ def generate(seed: int = 13, per_template: int = 8, max_per_intent: int = 900,
                 out.append(ex)
     train_texts = {e.text for e in out if e.fold == "train"}
     return [e for e in out if e.fold == "train" or e.text not in train_texts]
+
+
+def _response_groups(pool: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]:
+    """An intent's templates grouped by the kind of answer they get (``response``: GetState's "any", "which",
+    "one", "where", ...). A group is drawn with weight sqrt(its size): uniform over templates would give
+    "where is {name}" and "what is the {name}", 2 of GetState's 122 templates, under 2 % of its sentences."""
+    groups: dict[str, list[tuple[Any, Any]]] = {}
+    for data, sentence in pool:
+        groups.setdefault(str(data.response), []).append((data, sentence))
+    return list(groups.values())
 
 
 # --- HWU64 and SLURP ---------------------------------------------------------------------------------------
