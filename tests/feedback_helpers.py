@@ -36,13 +36,14 @@ def mk_turn(
     interrupted: bool = False,
     asr: bool = True,
     confirmed: bool | None = None,
+    source: str = "hassil",
 ) -> Turn:
     """A finished turn: ``entities`` are (unique_id, score); ``asr`` False = a text turn (``process_text``)."""
     tid = turn_id or f"t{int(at)}"
     nlu = None
     if outcome is not Outcome.NO_SPEECH:
         nlu = NluResult(text=text, intent=intent, confidence=confidence if intent else 0.0,
-                        slots=slots or {}, unmatched=unmatched or {})
+                        slots=slots or {}, unmatched=unmatched or {}, source=source)
     resolution = None
     if entities or missing:
         resolution = Resolution(

@@ -249,3 +249,21 @@ def test_a_name_whisper_was_unsure_of_is_asr():
     assert failure_point(lost, label_turn(lost)) is FailurePoint.ASR
     alone = mk_turn("turn on the telly", Outcome.NO_DEVICE, intent="HassTurnOn", missing="telly")
     assert failure_point(alone, label_turn(alone)) is FailurePoint.RESOLUTION  # no n-best: nothing says unsure
+
+
+def test_a_name_only_the_model_read_in_a_vague_request_is_nlu():
+    """"make it cozy": the model read "cozy" as a scene's name where no template has a place for a name, and no
+    device has it: the request was vague, the reading wrong (NLU), alone or rephrased. A name hassil's template
+    left ("turn on the blower", ``unmatched``) or one with a word for a kind of device stays RESOLUTION."""
+    cozy = mk_turn("make it cozy", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.93, slots={"name": "cozy"},
+                   missing="cozy", source="model")  # fmt: skip
+    assert failure_point(cozy, label_turn(cozy)) is FailurePoint.NLU
+    mood = mk_turn("activate mood lighting", Outcome.DONE, 1010.0, intent="HassTurnOn",
+                   slots={"name": "Mood Lighting"}, entities=(("scene_mood", 1.0),))  # fmt: skip
+    assert failure_point(cozy, label_turn(cozy, rephrased=True), rephrase=mood) is FailurePoint.NLU
+    blower = mk_turn("turn on the blower", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.9,
+                     unmatched={"name": "blower"}, missing="blower", source="hassil")  # fmt: skip
+    assert failure_point(blower, label_turn(blower)) is FailurePoint.RESOLUTION
+    big = mk_turn("get the big light going", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.9,
+                  slots={"name": "big light"}, missing="big light", source="model")  # fmt: skip
+    assert failure_point(big, label_turn(big)) is FailurePoint.RESOLUTION

@@ -35,7 +35,8 @@ how the rephrase that followed differed. The rules, first match wins:
       for a doubtful transcript (``asr_logprob_doubt``) -> ASR (misheard); else, when the
       turn named a device (``names_a_device``) -> RESOLUTION (a name the
       resolver should have known, a more precise one: "lamp" -> "floor lamp",
-      or the wrong device), and when it named none ("it's dark in here") -> NLU;
+      or the wrong device), and when it named none ("it's dark in here", or only
+      a name the model guessed, ``guessed_name``) -> NLU;
    b. ``r`` understood, the turn was not (or less confidently than
       ``nlu_low``): words said in place of others that sound alike ("copy
       maker" / "coffee maker"), ``unsure_name``, or a doubtful transcript
@@ -53,7 +54,9 @@ how the rephrase that followed differed. The rules, first match wins:
    one the resolver found nearest (``misheard_name``: "turn on the board
    slide" with a porch light; not "the big light", a nickname), or for a
    doubtful transcript -> ASR;
-   no device -> RESOLUTION;
+   no device -> RESOLUTION, unless the name is one only the model read where no
+   template has a place for a name, with no word for a kind of device
+   (``guessed_name``: "make it cozy" read as a scene called "cozy") -> NLU;
    a fuzzy match (best entity score < ``resolution_low``) -> RESOLUTION;
    a vague request (``names_a_device`` false) read by the model (not an
    exact template match) -> NLU (ASR when the transcript is doubtful);
@@ -226,9 +229,22 @@ def misheard_name(turn: Turn, t: Thresholds = THRESHOLDS) -> bool:
     return any(_misheard(r.missing, c.name, t) for c in r.candidates)
 
 
+def guessed_name(turn: Turn) -> bool:
+    """A name no device has that only the model read, where no template left a place for one, with no word for a
+    kind of device in it: "make it cozy" read as a scene called "cozy". A vague request the model took a word of for
+    a name, not a name the resolver should have known ("turn on the blower": hassil's template left "blower" for one,
+    ``unmatched``)."""
+    n, r = turn.nlu, turn.resolution
+    if n is None or n.source != "model" or n.unmatched.get("name") or r is None or r.entities or not r.missing:
+        return False
+    return not any(singular(w) in DEVICE_NOUNS for w in normalize_utterance(r.missing).split())
+
+
 def names_a_device(turn: Turn) -> bool:
-    """The words name a device: a name slot, a name nothing matched, or a device noun ("the big light")."""
-    return bool(_name(turn)) or any(w in DEVICE_NOUNS for w in normalize_utterance(_said(turn)).split())
+    """The words name a device: a name slot, a name nothing matched (not one the model guessed, ``guessed_name``),
+    or a device noun ("the big light")."""
+    return (bool(_name(turn)) and not guessed_name(turn)) or any(
+        w in DEVICE_NOUNS for w in normalize_utterance(_said(turn)).split())
 
 
 def failure_point(
@@ -274,7 +290,9 @@ def failure_point(
     if not _understood(turn, t):
         return FailurePoint.ASR if doubtful else FailurePoint.NLU
     if turn.outcome is Outcome.NO_DEVICE:
-        return FailurePoint.ASR if misheard_name(turn, t) or doubtful else FailurePoint.RESOLUTION
+        if misheard_name(turn, t) or doubtful:
+            return FailurePoint.ASR
+        return FailurePoint.NLU if guessed_name(turn) else FailurePoint.RESOLUTION
     if turn.resolution is not None and turn.resolution.entities:
         if min(e.score for e in turn.resolution.entities) < t.resolution_low:
             return FailurePoint.RESOLUTION
