@@ -46,7 +46,7 @@ def home(broker: LocalBroker, ns: str) -> Iterator[SimHome]:
 @pytest.fixture
 def link(broker: LocalBroker, home: SimHome, ns: str) -> Iterator[DeviceLink]:
     lnk = DeviceLink(settings_for(broker, home.prefix), f"edge-test-{ns}").start()
-    assert lnk.wait_for_discovery(1.0)
+    assert lnk.wait_for_discovery(10.0)
     yield lnk
     lnk.stop()
 
@@ -256,7 +256,7 @@ def test_link_started_with_broker_down_connects_when_it_comes_up(ns: str, caplog
             own.start()
             with SimHome(own.host, own.port, prefix=prefix, devices=default_devices(f"sim_{ns}")) as home:
                 assert lnk.wait_connected(5.0)
-                assert lnk.wait_for_discovery(1.0)
+                assert lnk.wait_for_discovery(10.0)
                 assert {e.unique_id for e in lnk.registry.entities()} == ALL_DEFAULT
                 assert lnk.publish_command(KITCHEN, "turn_on").wait(2.0).confirmed
                 assert home.received(KITCHEN) == ["ON"]
@@ -276,7 +276,7 @@ def test_outage_and_restart_bring_back_discovery_and_state(ns: str, caplog: pyte
     try:
         home.start()
         lnk.start()
-        assert lnk.wait_for_discovery(1.0)
+        assert lnk.wait_for_discovery(10.0)
         assert lnk.publish_command(KITCHEN, "turn_on").wait(2.0).confirmed
 
         with caplog.at_level(logging.INFO, logger="edge.devices"):
@@ -290,7 +290,7 @@ def test_outage_and_restart_bring_back_discovery_and_state(ns: str, caplog: pyte
             own.start()  # same port; retained messages are gone (persistence off)
             assert lnk.wait_connected(5.0)
             assert wait_until(lambda: home.connected, 7.0)  # the sim re-announces on reconnect
-            assert lnk.wait_for_discovery(1.0)
+            assert lnk.wait_for_discovery(10.0)
         assert caplog.text.count("lost the MQTT broker") == 1
 
         # State subscriptions are back: a change made at the device reaches the registry...
@@ -305,7 +305,7 @@ def test_outage_and_restart_bring_back_discovery_and_state(ns: str, caplog: pyte
         # restart() in one go: the link drops and comes back by itself.
         own.restart()
         assert wait_until(lambda: lnk.connected and home.connected, 8.0)
-        assert lnk.wait_for_discovery(1.0)
+        assert lnk.wait_for_discovery(10.0)
         assert {e.unique_id for e in lnk.registry.entities()} == ALL_DEFAULT
         assert lnk.publish_command(CEILING, "turn_on").wait(2.0).confirmed
     finally:
@@ -342,4 +342,4 @@ def test_credentials_are_accepted_by_an_anonymous_broker(broker: LocalBroker, ns
     settings = MqttSettings(host=broker.host, port=broker.port, username="edge", password="secret", discovery_prefix=f"ha_{ns}")
     with DeviceLink(settings, f"edge-{ns}") as lnk:
         assert lnk.wait_connected(3.0)
-        assert lnk.wait_for_discovery(1.0) and len(lnk.registry) == 0
+        assert lnk.wait_for_discovery(10.0) and len(lnk.registry) == 0

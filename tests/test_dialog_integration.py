@@ -39,7 +39,7 @@ def _assistant(broker, tmp: Path, name: str, **extra):
     link = DeviceLink(settings.mqtt, client_id=f"edge-test-{name}")
     link.start()
     assistant = Assistant(settings, link, deterministic_tts=True)  # the same answer, as long, every run
-    link.wait_for_discovery(1.0)
+    link.wait_for_discovery(10.0)
     return assistant, link
 
 

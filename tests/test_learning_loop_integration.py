@@ -51,7 +51,7 @@ def link(broker, home) -> Iterator[object]:
     settings = settings_from_dict({"mqtt": {"host": broker.host, "port": broker.port, "confirm_timeout_s": 2.0}})
     device_link = DeviceLink(settings.mqtt, client_id="edge-test-learning-loop")
     device_link.start()
-    device_link.wait_for_discovery(1.0)
+    device_link.wait_for_discovery(10.0)
     yield device_link
     device_link.stop()
 

@@ -56,7 +56,7 @@ def loop(broker, home, tmp_path_factory) -> Iterator[object]:
     link.start()
     log = TurnLog(settings.log.db_path())
     assistant = Assistant(settings, link, turn_log=log)
-    link.wait_for_discovery(1.0)
+    link.wait_for_discovery(10.0)
     yield assistant
     link.stop()
     log.close()

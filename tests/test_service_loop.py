@@ -64,7 +64,7 @@ def test_the_service_loop_acts_logs_and_stops(broker, voices, tmp_path):
         log = TurnLog(settings.log.db_path())
         try:
             assistant = Assistant(settings, link, turn_log=log)
-            link.wait_for_discovery(1.0)
+            link.wait_for_discovery(10.0)
             loop = threading.Thread(target=assistant.run_microphone, args=(mic, NullSink(), stop, lambda: beats.append(1)))
             loop.start()
             deadline = time.monotonic() + 30

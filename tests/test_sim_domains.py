@@ -34,7 +34,7 @@ def home(broker: LocalBroker, ns: str) -> Iterator[SimHome]:
 def link(broker: LocalBroker, home: SimHome, ns: str, tmp_path) -> Iterator[DeviceLink]:
     settings = MqttSettings(host=broker.host, port=broker.port, discovery_prefix=home.prefix, confirm_timeout_s=3.0)
     lnk = DeviceLink(settings, f"edge-test-{ns}", registry_path=tmp_path / "registry.json").start()
-    assert lnk.wait_for_discovery(1.0)
+    assert lnk.wait_for_discovery(10.0)
     yield lnk
     lnk.stop()
 
@@ -194,7 +194,7 @@ def test_registry_persists_across_restarts(broker: LocalBroker, home: SimHome, n
     path = tmp_path / "reg" / "entities.json"
     settings = MqttSettings(host=broker.host, port=broker.port, discovery_prefix=home.prefix)
     with DeviceLink(settings, f"edge-a-{ns}", registry_path=path) as first:
-        assert first.wait_for_discovery(1.0)
+        assert first.wait_for_discovery(10.0)
         known = {e.unique_id: e for e in first.registry.entities()}
     assert path.is_file() and not list(path.parent.glob("*.tmp"))
     # A restart with the broker down: the house is known at once, state unknown until the broker answers.
@@ -203,7 +203,7 @@ def test_registry_persists_across_restarts(broker: LocalBroker, home: SimHome, n
     assert all(restarted.state(u) is None for u in known)
     assert restarted.get(uid_of(restarted, "Bed Light")).features == known[uid_of(restarted, "Bed Light")].features  # type: ignore[union-attr]
     with DeviceLink(settings, f"edge-b-{ns}", registry=restarted) as second:
-        assert second.wait_for_discovery(1.0)
+        assert second.wait_for_discovery(10.0)
         assert second.publish_command(uid_of(restarted, "Kitchen Light"), "turn_on").wait().confirmed
 
 

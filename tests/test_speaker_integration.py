@@ -117,7 +117,7 @@ def test_edge_does_not_take_its_own_speaker_for_a_device(broker, ns, presence):
     own = DeviceLink(mqtt_settings, client_id=f"own-{ns}", ignore_node_ids=(presence.topics.node,))
     other = DeviceLink(mqtt_settings, client_id=f"other-{ns}")  # another speaker's view: it may see them
     with own, other:
-        assert own.wait_for_discovery(1.0) and other.wait_for_discovery(1.0)
+        assert own.wait_for_discovery(10.0) and other.wait_for_discovery(10.0)
         def speaker_entities(link):
             return [e for e in link.registry.entities() if presence.topics.node in e.discovery_topic]
 
@@ -174,7 +174,7 @@ def speaker(broker, tmp_path_factory):
     assert services is not None
     services.start()
     assert services.link.wait_connected(5)
-    link.wait_for_discovery(1.0)
+    link.wait_for_discovery(10.0)
     yield assistant, services
     assistant.close()
     services.stop()
