@@ -264,6 +264,9 @@ def test_a_name_only_the_model_read_in_a_vague_request_is_nlu():
     blower = mk_turn("turn on the blower", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.9,
                      unmatched={"name": "blower"}, missing="blower", source="hassil")  # fmt: skip
     assert failure_point(blower, label_turn(blower)) is FailurePoint.RESOLUTION
+    unread = mk_turn("turn on the blower", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.99,
+                     missing="blower", source="model")  # the model read no name; the resolver found the words
+    assert failure_point(unread, label_turn(unread)) is FailurePoint.RESOLUTION
     big = mk_turn("get the big light going", Outcome.NO_DEVICE, intent="HassTurnOn", confidence=0.9,
                   slots={"name": "big light"}, missing="big light", source="model")  # fmt: skip
     assert failure_point(big, label_turn(big)) is FailurePoint.RESOLUTION

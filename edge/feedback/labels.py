@@ -230,12 +230,14 @@ def misheard_name(turn: Turn, t: Thresholds = THRESHOLDS) -> bool:
 
 
 def guessed_name(turn: Turn) -> bool:
-    """A name no device has that only the model read, where no template left a place for one, with no word for a
-    kind of device in it: "make it cozy" read as a scene called "cozy". A vague request the model took a word of for
-    a name, not a name the resolver should have known ("turn on the blower": hassil's template left "blower" for one,
-    ``unmatched``)."""
+    """A name no device has that only the model read (its name slot), where no template left a place for one, with
+    no word for a kind of device in it: "make it cozy" read as a scene called "cozy". A vague request the model took
+    a word of for a name, not a name the resolver should have known: not where hassil's template left the name
+    (``unmatched``), nor where the model read none and the resolver found the words ("turn on the blower")."""
     n, r = turn.nlu, turn.resolution
-    if n is None or n.source != "model" or n.unmatched.get("name") or r is None or r.entities or not r.missing:
+    if n is None or n.source != "model" or n.unmatched.get("name") or not n.slots.get("name"):
+        return False
+    if r is None or r.entities or not r.missing:
         return False
     return not any(singular(w) in DEVICE_NOUNS for w in normalize_utterance(r.missing).split())
 
