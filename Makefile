@@ -22,7 +22,7 @@ bench:
 	$(VENV)/bin/python benchmarks/wakeword_accuracy.py
 
 .PHONY: train-nlu
-train-nlu:  ## fine-tune + export the NLU model to models/nlu/artifacts (about 10 min on 2 cores); FEEDBACK="a.jsonl ..." adds speakers' ground truth to the train fold
+train-nlu:  ## fine-tune + export the NLU model to models/nlu/artifacts (about 23 min on 2 cores); FEEDBACK="a.jsonl ..." adds speakers' ground truth to the train fold
 	$(VENV)/bin/pip install -q -e ".[train]"
 	HF_HUB_OFFLINE=1 $(VENV)/bin/python -m models.nlu.train $(foreach f,$(FEEDBACK),--feedback $(f))
 
