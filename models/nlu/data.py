@@ -355,7 +355,7 @@ def generate(seed: int = 13, per_template: int = 8, max_per_intent: int = 900,
     for name, items in by_intent.items():
         # a template is held out only where its kind of answer keeps others: GetState's two "what is the
         # {name}" templates are the only ones that ask a sensor's value, so neither goes to eval
-        size = {}
+        size: dict[int, int] = {}
         for group in _response_groups(items):
             size.update({id(it[1]): len(group) for it in group})
         held = [len(items) >= 8 and size[id(it[1])] >= 6 and _bucket(it[1].text, 6) == 0 for it in items]
