@@ -216,6 +216,11 @@ DEVICE_NOUNS = frozenset(
 )
 
 
+def _names_a_kind(name: str) -> bool:
+    """A word of the name (singular or plural) is a kind of device: "the telly light", "the blinds"."""
+    return any(singular(w) in DEVICE_NOUNS for w in normalize_utterance(name).split())
+
+
 def misheard_name(turn: Turn, t: Thresholds = THRESHOLDS) -> bool:
     """A name no device has, with no word for a kind of device in it, whose words sound like those they
     replace in the name of a device the resolver found nearest (its candidates): "the board slide" / "Porch
@@ -224,7 +229,7 @@ def misheard_name(turn: Turn, t: Thresholds = THRESHOLDS) -> bool:
     r = turn.resolution
     if r is None or r.entities or not r.missing or r.missing == "that":
         return False
-    if any(singular(w) in DEVICE_NOUNS for w in normalize_utterance(r.missing).split()):
+    if _names_a_kind(r.missing):
         return False
     return any(_misheard(r.missing, c.name, t) for c in r.candidates)
 
@@ -239,7 +244,7 @@ def guessed_name(turn: Turn) -> bool:
         return False
     if r is None or r.entities or not r.missing:
         return False
-    return not any(singular(w) in DEVICE_NOUNS for w in normalize_utterance(r.missing).split())
+    return not _names_a_kind(r.missing)
 
 
 def names_a_device(turn: Turn) -> bool:
